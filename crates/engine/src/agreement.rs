@@ -1,0 +1,647 @@
+//! The agreement as data: parties, force categories, zones and lines, rules with windows.
+//!
+//! Loading is pure: the caller reads the files and hands their text here with the names to
+//! quote in errors. Every reference is resolved to an index once, so that evaluation never
+//! looks a name up. Validation is strict (spec/engine.md section 5): an agreement that loads
+//! is one the engine can evaluate without a further check.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+use truceline_geometry::{GeometryError, Line, LonLat, Zone};
+
+use crate::time::Timestamp;
+
+/// The most of each thing an agreement may declare: a limit on all input from outside.
+pub mod limits {
+    pub const MAX_PARTIES: usize = 256;
+    pub const MAX_CATEGORIES: usize = 1024;
+    pub const MAX_RULES: usize = 4096;
+    pub const MAX_FEATURES: usize = 100_000;
+    /// Vertices in all features together.
+    pub const MAX_TOTAL_VERTICES: usize = 5_000_000;
+    pub const MAX_ID_CHARS: usize = 128;
+    /// Distances beyond half the Earth's circumference are always a mistake.
+    pub const MAX_DISTANCE_KM: f64 = 20_000.0;
+}
+
+pub type PartyIndex = u16;
+pub type CategoryIndex = u16;
+pub type FeatureIndex = u32;
+pub type RuleIndex = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Party,
+    Mediator,
+    Monitor,
+    Observer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Party => "party",
+            Role::Mediator => "mediator",
+            Role::Monitor => "monitor",
+            Role::Observer => "observer",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Party {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub enum Shape {
+    Zone(Zone),
+    Line(Line),
+}
+
+#[derive(Debug)]
+pub struct Feature {
+    pub id: String,
+    pub name: Option<String>,
+    pub shape: Shape,
+    /// The coordinates as given, kept for the console and for exports.
+    pub geometry_json: serde_json::Value,
+}
+
+impl Feature {
+    pub fn zone(&self) -> Option<&Zone> {
+        match &self.shape {
+            Shape::Zone(zone) => Some(zone),
+            Shape::Line(_) => None,
+        }
+    }
+}
+
+/// Which units a rule looks at: a set of parties and, optionally, of categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForceFilter {
+    pub parties: Vec<PartyIndex>,
+    /// `None`: every category.
+    pub categories: Option<Vec<CategoryIndex>>,
+}
+
+impl ForceFilter {
+    pub fn matches(&self, party: PartyIndex, category: CategoryIndex) -> bool {
+        self.parties.contains(&party)
+            && self.categories.as_ref().is_none_or(|cats| cats.contains(&category))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleKind {
+    Exclusion {
+        zone: FeatureIndex,
+        forces: ForceFilter,
+    },
+    Cap {
+        zone: FeatureIndex,
+        party: PartyIndex,
+        category: CategoryIndex,
+        max: u64,
+    },
+    Standoff {
+        target: FeatureIndex,
+        forces: ForceFilter,
+        min_km: f64,
+    },
+    Separation {
+        /// The first party's units are reported as `unit`, the second's as `other`.
+        parties: [PartyIndex; 2],
+        categories: Option<Vec<CategoryIndex>>,
+        min_km: f64,
+    },
+}
+
+impl RuleKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleKind::Exclusion { .. } => "exclusion",
+            RuleKind::Cap { .. } => "cap",
+            RuleKind::Standoff { .. } => "standoff",
+            RuleKind::Separation { .. } => "separation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub kind: RuleKind,
+    /// Inclusive.
+    pub active_from: Option<Timestamp>,
+    /// Exclusive.
+    pub active_until: Option<Timestamp>,
+    /// The line of agreement.toml where the rule starts, for messages.
+    pub line: usize,
+}
+
+impl Rule {
+    pub fn is_active_at(&self, t: Timestamp) -> bool {
+        self.active_from.is_none_or(|from| t >= from) && self.active_until.is_none_or(|until| t < until)
+    }
+}
+
+#[derive(Debug)]
+pub struct Agreement {
+    pub id: String,
+    pub title: String,
+    pub version: u32,
+    pub parties: Vec<Party>,
+    pub categories: Vec<Category>,
+    pub features: Vec<Feature>,
+    pub rules: Vec<Rule>,
+}
+
+/// What is wrong with an agreement, and where: the file, the line when known, the id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgreementError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for AgreementError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for AgreementError {}
+
+// ---- the TOML document as written ------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    agreement: Header,
+    #[serde(default)]
+    parties: Vec<Spanned<PartyDoc>>,
+    #[serde(default)]
+    categories: Vec<Spanned<CategoryDoc>>,
+    #[serde(default)]
+    rules: Vec<Spanned<RuleDoc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    id: Spanned<String>,
+    title: String,
+    version: Spanned<i64>,
+    geometry: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyDoc {
+    id: String,
+    name: String,
+    role: Role,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryDoc {
+    id: String,
+    name: String,
+}
+
+/// Every key any rule kind takes; which ones a kind needs is checked by hand so that the
+/// message can say "a cap rule needs `max`" rather than a generic serde error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDoc {
+    id: String,
+    kind: String,
+    #[serde(default)]
+    description: Option<String>,
+    zone: Option<String>,
+    target: Option<String>,
+    party: Option<String>,
+    parties: Option<Vec<String>>,
+    category: Option<String>,
+    categories: Option<Vec<String>>,
+    max: Option<i64>,
+    min_km: Option<f64>,
+    active_from: Option<String>,
+    active_until: Option<String>,
+}
+
+/// The first step of loading: the TOML is parsed and its header read, so that the caller
+/// knows which geometry file to read next.
+pub struct AgreementSource {
+    file: String,
+    text_lines: Vec<usize>,
+    doc: Document,
+}
+
+impl AgreementSource {
+    /// Parses `agreement.toml`'s text; `file` is the name to quote in errors.
+    pub fn parse(text: &str, file: &str) -> Result<AgreementSource, AgreementError> {
+        let doc: Document = toml::from_str(text).map_err(|err| AgreementError {
+            file: file.to_string(),
+            line: err.span().map(|span| line_of(text, span.start)),
+            message: format!("not a valid agreement: {}", err.message()),
+        })?;
+        let text_lines = text.match_indices('\n').map(|(at, _)| at).collect();
+        Ok(AgreementSource { file: file.to_string(), text_lines, doc })
+    }
+
+    /// The geometry file's path as written, relative to agreement.toml.
+    pub fn geometry_path(&self) -> &str {
+        &self.doc.agreement.geometry
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.text_lines.partition_point(|&newline| newline < offset) + 1
+    }
+
+    fn error(&self, offset: Option<usize>, message: impl Into<String>) -> AgreementError {
+        AgreementError {
+            file: self.file.clone(),
+            line: offset.map(|at| self.line(at)),
+            message: message.into(),
+        }
+    }
+
+    /// Resolves and validates everything, given the geometry file's text.
+    pub fn build(self, geometry_text: &str, geometry_file: &str) -> Result<Agreement, AgreementError> {
+        let features = load_features(geometry_text, geometry_file)?;
+        let header = &self.doc.agreement;
+        let id = header.id.get_ref();
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+            return Err(self.error(Some(header.id.span().start), format!("agreement id {id:?} must be 1 to 64 characters of a-z, 0-9 and -")));
+        }
+        if *header.version.get_ref() < 1 || *header.version.get_ref() > i64::from(u32::MAX) {
+            return Err(self.error(Some(header.version.span().start), "agreement version must be a whole number from 1"));
+        }
+
+        if self.doc.parties.len() > limits::MAX_PARTIES {
+            return Err(self.error(None, format!("{} parties: at most {} are allowed", self.doc.parties.len(), limits::MAX_PARTIES)));
+        }
+        let mut parties = Vec::new();
+        let mut party_index = HashMap::new();
+        for spanned in &self.doc.parties {
+            let p = spanned.get_ref();
+            let at = Some(spanned.span().start);
+            if p.id.is_empty() || p.id.len() > 32 || !p.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                return Err(self.error(at, format!("party id {:?} must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -", p.id)));
+            }
+            if party_index.insert(p.id.clone(), parties.len() as PartyIndex).is_some() {
+                return Err(self.error(at, format!("party {:?} is declared twice", p.id)));
+            }
+            parties.push(Party { id: p.id.clone(), name: p.name.clone(), role: p.role });
+        }
+
+        if self.doc.categories.len() > limits::MAX_CATEGORIES {
+            return Err(self.error(None, format!("{} categories: at most {} are allowed", self.doc.categories.len(), limits::MAX_CATEGORIES)));
+        }
+        let mut categories = Vec::new();
+        let mut category_index = HashMap::new();
+        for spanned in &self.doc.categories {
+            let c = spanned.get_ref();
+            let at = Some(spanned.span().start);
+            if c.id.is_empty() || c.id.len() > 64 || !c.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+                return Err(self.error(at, format!("category id {:?} must be 1 to 64 characters of a-z, 0-9, _ and -", c.id)));
+            }
+            if category_index.insert(c.id.clone(), categories.len() as CategoryIndex).is_some() {
+                return Err(self.error(at, format!("category {:?} is declared twice", c.id)));
+            }
+            categories.push(Category { id: c.id.clone(), name: c.name.clone() });
+        }
+
+        let feature_index: HashMap<&str, FeatureIndex> =
+            features.iter().enumerate().map(|(i, f)| (f.id.as_str(), i as FeatureIndex)).collect();
+
+        if self.doc.rules.len() > limits::MAX_RULES {
+            return Err(self.error(None, format!("{} rules: at most {} are allowed", self.doc.rules.len(), limits::MAX_RULES)));
+        }
+        let mut rules: Vec<Rule> = Vec::new();
+        for spanned in &self.doc.rules {
+            let at = spanned.span().start;
+            let raw = spanned.get_ref();
+            let resolver = RuleResolver {
+                source: &self,
+                at,
+                rule_id: &raw.id,
+                parties: &party_index,
+                categories: &category_index,
+                features: &feature_index,
+                feature_list: &features,
+            };
+            if raw.id.is_empty() || raw.id.len() > limits::MAX_ID_CHARS || raw.id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(resolver.fail(format!("rule id must be 1 to {} characters without spaces", limits::MAX_ID_CHARS)));
+            }
+            if rules.iter().any(|r| r.id == raw.id) {
+                return Err(resolver.fail("the rule id is used twice"));
+            }
+            let _ = &raw.description;
+            let rule = resolver.rule(raw)?;
+            rules.push(rule);
+        }
+
+        Ok(Agreement {
+            id: id.clone(),
+            title: header.title.clone(),
+            version: *header.version.get_ref() as u32,
+            parties,
+            categories,
+            features,
+            rules,
+        })
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+struct RuleResolver<'a> {
+    source: &'a AgreementSource,
+    at: usize,
+    rule_id: &'a str,
+    parties: &'a HashMap<String, PartyIndex>,
+    categories: &'a HashMap<String, CategoryIndex>,
+    features: &'a HashMap<&'a str, FeatureIndex>,
+    feature_list: &'a [Feature],
+}
+
+impl RuleResolver<'_> {
+    fn fail(&self, message: impl fmt::Display) -> AgreementError {
+        self.source.error(Some(self.at), format!("rule {:?}: {message}", self.rule_id))
+    }
+
+    fn required<'v, T>(&self, value: &'v Option<T>, key: &str, kind: &str) -> Result<&'v T, AgreementError> {
+        value.as_ref().ok_or_else(|| self.fail(format!("a {kind} rule needs `{key}`")))
+    }
+
+    fn refuse_keys(&self, raw: &RuleDoc, kind: &str, allowed: &[&str]) -> Result<(), AgreementError> {
+        let present = [
+            ("zone", raw.zone.is_some()),
+            ("target", raw.target.is_some()),
+            ("party", raw.party.is_some()),
+            ("parties", raw.parties.is_some()),
+            ("category", raw.category.is_some()),
+            ("categories", raw.categories.is_some()),
+            ("max", raw.max.is_some()),
+            ("min_km", raw.min_km.is_some()),
+        ];
+        for (key, is_present) in present {
+            if is_present && !allowed.contains(&key) {
+                return Err(self.fail(format!("`{key}` does not apply to a {kind} rule")));
+            }
+        }
+        Ok(())
+    }
+
+    fn party(&self, id: &str) -> Result<PartyIndex, AgreementError> {
+        self.parties.get(id).copied().ok_or_else(|| self.fail(format!("party {id:?} is not declared")))
+    }
+
+    fn parties(&self, ids: &[String]) -> Result<Vec<PartyIndex>, AgreementError> {
+        if ids.is_empty() {
+            return Err(self.fail("`parties` is empty"));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let p = self.party(id)?;
+            if out.contains(&p) {
+                return Err(self.fail(format!("party {id:?} is listed twice")));
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    fn category(&self, id: &str) -> Result<CategoryIndex, AgreementError> {
+        self.categories.get(id).copied().ok_or_else(|| self.fail(format!("category {id:?} is not declared")))
+    }
+
+    fn categories(&self, ids: &Option<Vec<String>>) -> Result<Option<Vec<CategoryIndex>>, AgreementError> {
+        let Some(ids) = ids else { return Ok(None) };
+        if ids.is_empty() {
+            return Err(self.fail("`categories` is empty: leave it out to mean every category"));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let c = self.category(id)?;
+            if out.contains(&c) {
+                return Err(self.fail(format!("category {id:?} is listed twice")));
+            }
+            out.push(c);
+        }
+        Ok(Some(out))
+    }
+
+    fn zone(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
+        let index = *self.features.get(id).ok_or_else(|| self.fail(format!("zone {id:?} is not in the geometry file")))?;
+        if self.feature_list[index as usize].zone().is_none() {
+            return Err(self.fail(format!("{id:?} is a line, not a zone (Polygon or MultiPolygon)")));
+        }
+        Ok(index)
+    }
+
+    fn target(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
+        self.features.get(id).copied().ok_or_else(|| self.fail(format!("target {id:?} is not in the geometry file")))
+    }
+
+    fn min_km(&self, raw: &RuleDoc, kind: &str) -> Result<f64, AgreementError> {
+        let km = *self.required(&raw.min_km, "min_km", kind)?;
+        if !(km.is_finite() && km > 0.0 && km <= limits::MAX_DISTANCE_KM) {
+            return Err(self.fail(format!("min_km must be above 0 and at most {} km, not {km}", limits::MAX_DISTANCE_KM)));
+        }
+        Ok(km)
+    }
+
+    fn instant(&self, text: &Option<String>, key: &str) -> Result<Option<Timestamp>, AgreementError> {
+        text.as_deref()
+            .map(|t| Timestamp::parse(t).map_err(|err| self.fail(format!("`{key}`: {err}"))))
+            .transpose()
+    }
+
+    fn rule(&self, raw: &RuleDoc) -> Result<Rule, AgreementError> {
+        let kind_name = raw.kind.as_str();
+        let kind = match kind_name {
+            "exclusion" => {
+                self.refuse_keys(raw, kind_name, &["zone", "parties", "categories"])?;
+                RuleKind::Exclusion {
+                    zone: self.zone(self.required(&raw.zone, "zone", kind_name)?)?,
+                    forces: ForceFilter {
+                        parties: self.parties(self.required(&raw.parties, "parties", kind_name)?)?,
+                        categories: self.categories(&raw.categories)?,
+                    },
+                }
+            }
+            "cap" => {
+                self.refuse_keys(raw, kind_name, &["zone", "party", "category", "max"])?;
+                let max = *self.required(&raw.max, "max", kind_name)?;
+                if max < 0 {
+                    return Err(self.fail(format!("max must be 0 or more, not {max}")));
+                }
+                RuleKind::Cap {
+                    zone: self.zone(self.required(&raw.zone, "zone", kind_name)?)?,
+                    party: self.party(self.required(&raw.party, "party", kind_name)?)?,
+                    category: self.category(self.required(&raw.category, "category", kind_name)?)?,
+                    max: max as u64,
+                }
+            }
+            "standoff" => {
+                self.refuse_keys(raw, kind_name, &["target", "parties", "categories", "min_km"])?;
+                RuleKind::Standoff {
+                    target: self.target(self.required(&raw.target, "target", kind_name)?)?,
+                    forces: ForceFilter {
+                        parties: self.parties(self.required(&raw.parties, "parties", kind_name)?)?,
+                        categories: self.categories(&raw.categories)?,
+                    },
+                    min_km: self.min_km(raw, kind_name)?,
+                }
+            }
+            "separation" => {
+                self.refuse_keys(raw, kind_name, &["parties", "categories", "min_km"])?;
+                let listed = self.required(&raw.parties, "parties", kind_name)?;
+                if listed.len() != 2 {
+                    return Err(self.fail(format!(
+                        "a separation rule needs exactly two different parties, not {}",
+                        listed.len()
+                    )));
+                }
+                let parties = self.parties(listed)?;
+                RuleKind::Separation {
+                    parties: [parties[0], parties[1]],
+                    categories: self.categories(&raw.categories)?,
+                    min_km: self.min_km(raw, kind_name)?,
+                }
+            }
+            other => {
+                return Err(self.fail(format!(
+                    "unknown kind {other:?}: expected exclusion, cap, standoff or separation"
+                )))
+            }
+        };
+        let active_from = self.instant(&raw.active_from, "active_from")?;
+        let active_until = self.instant(&raw.active_until, "active_until")?;
+        if let (Some(from), Some(until)) = (active_from, active_until) {
+            if from >= until {
+                return Err(self.fail(format!("active_from ({from}) must be before active_until ({until})")));
+            }
+        }
+        Ok(Rule { id: raw.id.clone(), kind, active_from, active_until, line: self.source.line(self.at) })
+    }
+}
+
+// ---- GeoJSON ---------------------------------------------------------------------------
+
+fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError> {
+    let fail = |message: String| AgreementError { file: file.to_string(), line: None, message };
+    let root: serde_json::Value = serde_json::from_str(text).map_err(|err| AgreementError {
+        file: file.to_string(),
+        line: Some(err.line()),
+        message: format!("not valid JSON: {err}"),
+    })?;
+    if root.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+        return Err(fail("expected a GeoJSON FeatureCollection".into()));
+    }
+    let Some(list) = root.get("features").and_then(|f| f.as_array()) else {
+        return Err(fail("the FeatureCollection has no `features` array".into()));
+    };
+    if list.len() > limits::MAX_FEATURES {
+        return Err(fail(format!("{} features: at most {} are allowed", list.len(), limits::MAX_FEATURES)));
+    }
+    let mut features: Vec<Feature> = Vec::with_capacity(list.len());
+    let mut total_vertices = 0usize;
+    for (position, value) in list.iter().enumerate() {
+        let id = value
+            .pointer("/properties/id")
+            .and_then(|id| id.as_str())
+            .ok_or_else(|| fail(format!("feature #{} has no string `properties.id`", position + 1)))?
+            .to_string();
+        let fail_feature = |message: String| fail(format!("feature {id:?}: {message}"));
+        if id.is_empty() || id.len() > limits::MAX_ID_CHARS {
+            return Err(fail_feature(format!("the id must be 1 to {} characters", limits::MAX_ID_CHARS)));
+        }
+        if features.iter().any(|f| f.id == id) {
+            return Err(fail_feature("the id is used twice".into()));
+        }
+        if value.get("type").and_then(|t| t.as_str()) != Some("Feature") {
+            return Err(fail_feature("`type` must be \"Feature\"".into()));
+        }
+        let name = value.pointer("/properties/name").and_then(|n| n.as_str()).map(str::to_string);
+        let geometry = value.get("geometry").ok_or_else(|| fail_feature("no geometry".into()))?;
+        let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("");
+        let coordinates = geometry.get("coordinates").ok_or_else(|| fail_feature("the geometry has no coordinates".into()))?;
+        let geometry_error = |err: GeometryError| fail_feature(err.to_string());
+        let shape = match kind {
+            "Polygon" => Shape::Zone(Zone::new(vec![rings(coordinates).map_err(&fail_feature)?]).map_err(geometry_error)?),
+            "MultiPolygon" => {
+                let polygons = as_array(coordinates, "a MultiPolygon's coordinates")
+                    .map_err(&fail_feature)?
+                    .iter()
+                    .map(rings)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(&fail_feature)?;
+                Shape::Zone(Zone::new(polygons).map_err(geometry_error)?)
+            }
+            "LineString" => Shape::Line(Line::new(vec![positions(coordinates).map_err(&fail_feature)?]).map_err(geometry_error)?),
+            "MultiLineString" => Shape::Line(Line::new(rings(coordinates).map_err(&fail_feature)?).map_err(geometry_error)?),
+            other => {
+                return Err(fail_feature(format!(
+                    "geometry type {other:?} is not a zone (Polygon, MultiPolygon) or a line (LineString, MultiLineString)"
+                )))
+            }
+        };
+        total_vertices += match &shape {
+            Shape::Zone(z) => z.vertex_count(),
+            Shape::Line(l) => l.vertex_count(),
+        };
+        if total_vertices > limits::MAX_TOTAL_VERTICES {
+            return Err(fail(format!("more than {} vertices in all", limits::MAX_TOTAL_VERTICES)));
+        }
+        features.push(Feature { id, name, shape, geometry_json: geometry.clone() });
+    }
+    Ok(features)
+}
+
+fn as_array<'v>(value: &'v serde_json::Value, what: &str) -> Result<&'v Vec<serde_json::Value>, String> {
+    value.as_array().ok_or_else(|| format!("{what} must be an array"))
+}
+
+fn positions(value: &serde_json::Value) -> Result<Vec<LonLat>, String> {
+    as_array(value, "a list of positions")?
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let pair = as_array(p, "a position")?;
+            match pair.as_slice() {
+                [lon, lat, ..] if pair.len() <= 3 => match (lon.as_f64(), lat.as_f64()) {
+                    (Some(lon), Some(lat)) => Ok([lon, lat]),
+                    _ => Err(format!("position {} is not a pair of numbers", i + 1)),
+                },
+                _ => Err(format!("position {} must have 2 (or 3) numbers", i + 1)),
+            }
+        })
+        .collect()
+}
+
+fn rings(value: &serde_json::Value) -> Result<Vec<Vec<LonLat>>, String> {
+    as_array(value, "a list of rings")?.iter().map(positions).collect()
+}

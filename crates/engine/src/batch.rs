@@ -1,0 +1,123 @@
+//! Chunks of a JSON Lines file, classified off the sequential path.
+//!
+//! A replay reads the file in chunks of whole lines; worker threads turn each chunk into a
+//! [`ClassifiedChunk`] (parsed, resolved, spatial predicates evaluated), and the engine
+//! applies the chunks in file order. Nothing here does I/O: the caller owns the threads and
+//! the reading.
+
+use crate::engine::{Classifier, Engine, Hit, ReportRef};
+use crate::event::Event;
+use crate::report::parse_report;
+use crate::time::Timestamp;
+use crate::agreement::{CategoryIndex, PartyIndex};
+
+/// A bad line: its number in the file (from 1) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ChunkReport {
+    line: u64,
+    t: Timestamp,
+    unit_start: u32,
+    unit_end: u32,
+    party: PartyIndex,
+    category: CategoryIndex,
+    count: u64,
+    lon: f64,
+    lat: f64,
+    hits_start: u32,
+    hits_end: u32,
+}
+
+/// The reports of a chunk, ready to apply, and the first bad line if there is one (the
+/// reports before it are kept, so that errors come out in file order).
+#[derive(Debug, Default)]
+pub struct ClassifiedChunk {
+    reports: Vec<ChunkReport>,
+    unit_names: String,
+    hits: Vec<Hit>,
+    pub error: Option<LineError>,
+    /// Lines in the chunk, blank ones included.
+    pub line_count: u64,
+}
+
+impl ClassifiedChunk {
+    pub fn report_count(&self) -> usize {
+        self.reports.len()
+    }
+}
+
+/// Parses and classifies `bytes` (whole lines), whose first line is line `first_line` of
+/// its file. Stops at the first bad line.
+pub fn classify_chunk(classifier: &Classifier, bytes: &[u8], first_line: u64) -> ClassifiedChunk {
+    let mut chunk = ClassifiedChunk { reports: Vec::with_capacity(bytes.len() / 120 + 1), ..Default::default() };
+    let mut line_number = first_line;
+    for raw_line in bytes.split_inclusive(|&b| b == b'\n') {
+        let line = raw_line.strip_suffix(b"\n").unwrap_or(raw_line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        chunk.line_count += 1;
+        let number = line_number;
+        line_number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let hits_start = chunk.hits.len() as u32;
+        let result = parse_report(line).and_then(|report| {
+            let (party, category) = classifier.classify(&report, &mut chunk.hits)?;
+            let unit_start = chunk.unit_names.len() as u32;
+            chunk.unit_names.push_str(&report.unit);
+            Ok(ChunkReport {
+                line: number,
+                t: report.t,
+                unit_start,
+                unit_end: chunk.unit_names.len() as u32,
+                party,
+                category,
+                count: report.count,
+                lon: report.lon,
+                lat: report.lat,
+                hits_start,
+                hits_end: 0,
+            })
+        });
+        match result {
+            Ok(mut report) => {
+                report.hits_end = chunk.hits.len() as u32;
+                chunk.reports.push(report);
+            }
+            Err(message) => {
+                chunk.error = Some(LineError { line: number, message });
+                break;
+            }
+        }
+    }
+    chunk
+}
+
+impl Engine {
+    /// Applies a classified chunk in order; on a bad line, the reports before it are applied
+    /// and the error is returned.
+    pub fn apply_chunk(&mut self, chunk: &ClassifiedChunk, events: &mut Vec<Event>) -> Result<(), LineError> {
+        for r in &chunk.reports {
+            let report = ReportRef {
+                t: r.t,
+                unit: &chunk.unit_names[r.unit_start as usize..r.unit_end as usize],
+                party: r.party,
+                category: r.category,
+                count: r.count,
+                lon: r.lon,
+                lat: r.lat,
+                hits: &chunk.hits[r.hits_start as usize..r.hits_end as usize],
+            };
+            self.apply(&report, events).map_err(|message| LineError { line: r.line, message })?;
+        }
+        match &chunk.error {
+            Some(err) => Err(err.clone()),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Position reports: one JSON object a line (spec/engine.md 1.3).
+//!
+//! Reading reports is most of a replay's work, so there are two readers. The fast one
+//! accepts only the plain shape every client writes (a flat object, strings without
+//! escapes, JSON numbers) and gives up on anything else; serde_json then reads that line and
+//! is the authority on what is wrong with it. Both end in the same checks, so a line means
+//! the same whichever reader took it (a property test holds them to that).
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::time::Timestamp;
+
+/// Longest line accepted: a report is ~130 bytes; anything near this is not a report.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Longest unit id.
+pub const MAX_UNIT_ID_CHARS: usize = 128;
+
+/// A report as read, before its party and category are resolved against an agreement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawReport<'a> {
+    pub t: Timestamp,
+    pub unit: Cow<'a, str>,
+    pub party: Cow<'a, str>,
+    pub category: Cow<'a, str>,
+    pub count: u64,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// Reads one line (without its newline).
+pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, String> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(format!("line of {} bytes: a report is at most {MAX_LINE_BYTES}", line.len()));
+    }
+    let fields = match fast::fields(line) {
+        Some(fields) => fields,
+        None => slow_fields(line)?,
+    };
+    fields.check()
+}
+
+/// The fields, not yet checked for meaning.
+struct Fields<'a> {
+    t: Cow<'a, str>,
+    unit: Cow<'a, str>,
+    party: Cow<'a, str>,
+    category: Cow<'a, str>,
+    count: Count,
+    lon: f64,
+    lat: f64,
+}
+
+enum Count {
+    Missing,
+    Whole(u64),
+    Negative(i64),
+    NotWhole(String),
+}
+
+impl<'a> Fields<'a> {
+    fn check(self) -> Result<RawReport<'a>, String> {
+        let t = Timestamp::parse(&self.t).map_err(|err| format!("`t`: {err}"))?;
+        if self.unit.is_empty() || self.unit.chars().count() > MAX_UNIT_ID_CHARS {
+            return Err(format!("`unit` must be 1 to {MAX_UNIT_ID_CHARS} characters"));
+        }
+        let count = match self.count {
+            Count::Missing => 1,
+            Count::Whole(n) => n,
+            Count::Negative(n) => return Err(format!("`count` must be 0 or more, not {n}")),
+            Count::NotWhole(text) => return Err(format!("`count` must be a whole number, not {text}")),
+        };
+        if !(-180.0..=180.0).contains(&self.lon) {
+            return Err(format!("longitude {} is out of range (-180 to 180)", self.lon));
+        }
+        if !(-90.0..=90.0).contains(&self.lat) {
+            return Err(format!("latitude {} is out of range (-90 to 90)", self.lat));
+        }
+        Ok(RawReport {
+            t,
+            unit: self.unit,
+            party: self.party,
+            category: self.category,
+            count,
+            lon: self.lon,
+            lat: self.lat,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct SlowReport<'a> {
+    #[serde(borrow)]
+    t: Cow<'a, str>,
+    #[serde(borrow)]
+    unit: Cow<'a, str>,
+    #[serde(borrow)]
+    party: Cow<'a, str>,
+    #[serde(borrow)]
+    category: Cow<'a, str>,
+    #[serde(default)]
+    count: Option<serde_json::Number>,
+    lon: f64,
+    lat: f64,
+}
+
+fn slow_fields(line: &[u8]) -> Result<Fields<'_>, String> {
+    let report: SlowReport = serde_json::from_slice(line).map_err(|err| {
+        let text = err.to_string();
+        // serde_json says "at line 1 column N"; the caller names the file's line.
+        let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(head, _)| head);
+        format!("not a valid report: {text}")
+    })?;
+    let count = match report.count {
+        None => Count::Missing,
+        Some(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(whole), _) => Count::Whole(whole),
+            (None, Some(negative)) => Count::Negative(negative),
+            _ => Count::NotWhole(n.to_string()),
+        },
+    };
+    Ok(Fields {
+        t: report.t,
+        unit: report.unit,
+        party: report.party,
+        category: report.category,
+        count,
+        lon: report.lon,
+        lat: report.lat,
+    })
+}
+
+mod fast {
+    //! The plain-shape reader. Returns `None` whenever it is not sure, never an error.
+
+    use super::{Count, Fields};
+    use std::borrow::Cow;
+
+    struct Cursor<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Cursor<'a> {
+        fn skip_space(&mut self) {
+            while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.bytes.get(self.at) {
+                self.at += 1;
+            }
+        }
+
+        fn eat(&mut self, byte: u8) -> Option<()> {
+            self.skip_space();
+            (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+        }
+
+        /// A string without escapes or control characters; the opening quote is next.
+        fn string(&mut self) -> Option<&'a str> {
+            self.eat(b'"')?;
+            let start = self.at;
+            let len = self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            if self.bytes[start + len] != b'"' {
+                return None;
+            }
+            self.at = start + len + 1;
+            std::str::from_utf8(&self.bytes[start..start + len]).ok()
+        }
+
+        /// A JSON number token, checked against JSON's grammar (std's parser takes more).
+        fn number(&mut self) -> Option<&'a str> {
+            self.skip_space();
+            let start = self.at;
+            let b = self.bytes;
+            let mut i = start;
+            if b.get(i) == Some(&b'-') {
+                i += 1;
+            }
+            match b.get(i) {
+                Some(b'0') => i += 1,
+                Some(b'1'..=b'9') => {
+                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                }
+                _ => return None,
+            }
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let digits = i;
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                if i == digits {
+                    return None;
+                }
+            }
+            if let Some(b'e' | b'E') = b.get(i) {
+                i += 1;
+                if let Some(b'+' | b'-') = b.get(i) {
+                    i += 1;
+                }
+                let digits = i;
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                if i == digits {
+                    return None;
+                }
+            }
+            self.at = i;
+            // Safe to view as str: only ASCII digits and signs were accepted.
+            std::str::from_utf8(&b[start..i]).ok()
+        }
+
+        fn float(&mut self) -> Option<f64> {
+            let value: f64 = self.number()?.parse().ok()?;
+            value.is_finite().then_some(value)
+        }
+
+        /// Skips a value of a key the engine ignores; nested values go to the slow reader.
+        fn skip_value(&mut self) -> Option<()> {
+            self.skip_space();
+            match self.bytes.get(self.at)? {
+                b'"' => self.string().map(drop),
+                b't' => self.literal(b"true"),
+                b'f' => self.literal(b"false"),
+                b'n' => self.literal(b"null"),
+                _ => self.number().map(drop),
+            }
+        }
+
+        fn literal(&mut self, word: &[u8]) -> Option<()> {
+            self.bytes[self.at..].starts_with(word).then(|| self.at += word.len())
+        }
+    }
+
+    pub(super) fn fields(line: &[u8]) -> Option<Fields<'_>> {
+        let mut c = Cursor { bytes: line, at: 0 };
+        c.eat(b'{')?;
+        let (mut t, mut unit, mut party, mut category) = (None, None, None, None);
+        let (mut count, mut lon, mut lat) = (None, None, None);
+        loop {
+            let key = c.string()?;
+            c.eat(b':')?;
+            // A key given twice goes to the slow reader, which refuses it.
+            match key {
+                "t" if t.is_none() => t = Some(c.string()?),
+                "unit" if unit.is_none() => unit = Some(c.string()?),
+                "party" if party.is_none() => party = Some(c.string()?),
+                "category" if category.is_none() => category = Some(c.string()?),
+                "lon" if lon.is_none() => lon = Some(c.float()?),
+                "lat" if lat.is_none() => lat = Some(c.float()?),
+                "count" if count.is_none() => {
+                    let text = c.number()?;
+                    count = Some(match text.parse::<u64>() {
+                        Ok(n) => Count::Whole(n),
+                        Err(_) => return None,
+                    });
+                }
+                "t" | "unit" | "party" | "category" | "lon" | "lat" | "count" => return None,
+                _ => c.skip_value()?,
+            }
+            c.skip_space();
+            match c.bytes.get(c.at)? {
+                b',' => c.at += 1,
+                b'}' => {
+                    c.at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        c.skip_space();
+        if c.at != line.len() {
+            return None;
+        }
+        Some(Fields {
+            t: Cow::Borrowed(t?),
+            unit: Cow::Borrowed(unit?),
+            party: Cow::Borrowed(party?),
+            category: Cow::Borrowed(category?),
+            count: count.unwrap_or(Count::Missing),
+            lon: lon?,
+            lat: lat?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PLAIN: &str = r#"{"t":"2025-12-01T06:00:00Z","unit":"SY-TB-3","party":"SY","category":"tank","count":14,"lon":35.861,"lat":33.12}"#;
+
+    #[test]
+    fn reads_the_plain_shape_fast() {
+        assert!(fast::fields(PLAIN.as_bytes()).is_some());
+        let r = parse_report(PLAIN.as_bytes()).unwrap();
+        assert_eq!(r.unit, "SY-TB-3");
+        assert_eq!(r.count, 14);
+        assert_eq!((r.lon, r.lat), (35.861, 33.12));
+    }
+
+    #[test]
+    fn reads_other_shapes_through_serde() {
+        let escaped = r#"{"lat":33.12,"lon":35.861,"t":"2025-12-01T06:00:00Z","unit":"SY\u002dTB","party":"SY","category":"tank","extra":{"a":[1,2]}}"#;
+        assert!(fast::fields(escaped.as_bytes()).is_none());
+        let r = parse_report(escaped.as_bytes()).unwrap();
+        assert_eq!(r.unit, "SY-TB");
+        assert_eq!(r.count, 1, "count defaults to 1");
+    }
+
+    fn check_error(line: &str, needle: &str) {
+        let err = parse_report(line.as_bytes()).unwrap_err();
+        assert!(err.contains(needle), "{line}: {err:?} does not say {needle:?}");
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":-3,"lon":35,"lat":33}"#, "0 or more");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":1.5,"lon":35,"lat":33}"#, "whole number");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":35,"lat":95.5}"#, "latitude 95.5");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":181,"lat":33}"#, "longitude 181");
+        check_error(r#"{"t":"2025-12-01T06:00:00+01:00","unit":"u","party":"SY","category":"tank","lon":35,"lat":33}"#, "UTC");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","lon":35,"lat":33}"#, "missing field `category`");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","unit":"v","party":"SY","category":"tank","lon":35,"lat":33}"#, "duplicate field");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":NaN,"lat":33}"#, "not a valid report");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"","party":"SY","category":"tank","lon":35,"lat":33}"#, "`unit`");
+        check_error(r#"{"t":"2025-12-01T06:00:00Z""#, "not a valid report");
+        check_error("[1,2]", "not a valid report");
+    }
+
+    proptest! {
+        /// Whatever the fast reader accepts, serde_json reads the same way.
+        #[test]
+        fn fast_reader_agrees_with_serde(
+            unit in "[A-Za-z0-9_-]{1,12}",
+            count in proptest::option::of(0u64..1_000_000),
+            lon in -180.0f64..180.0,
+            lat in -90.0f64..90.0,
+            extra in proptest::option::of(("[a-z]{1,6}", prop_oneof![Just("true".to_string()), Just("null".to_string()), "-?[0-9]{1,5}", "\"[a-z ]{0,8}\""])),
+            spaces in "[ \t]{0,2}",
+        ) {
+            let mut line = format!(r#"{{"t":"2025-12-01T06:00:00Z",{spaces}"unit":"{unit}","party":"SY","category":"tank","lon":{lon},"lat":{lat}"#);
+            if let Some(n) = count { line += &format!(r#","count":{n}"#); }
+            if let Some((k, v)) = &extra { if !["t","unit","party","category","lon","lat","count"].contains(&k.as_str()) { line += &format!(r#","{k}":{v}"#); } }
+            line += "}";
+            let fast = fast::fields(line.as_bytes()).expect("plain shape").check().unwrap();
+            let slow = slow_fields(line.as_bytes()).unwrap().check().unwrap();
+            prop_assert_eq!(fast, slow);
+        }
+
+        /// Arbitrary bytes never panic; they are read or refused with a message.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_report(&bytes);
+        }
+    }
+}
