@@ -1,0 +1,341 @@
+//! Great-circle distance from a point to many segments, with pruning.
+//!
+//! Segments keep their unit vectors and normal precomputed. They are grouped, in input
+//! order (consecutive segments are close to each other), into leaves of [`LEAF`] segments,
+//! and leaves into a tree of fan-out [`FANOUT`]. Every node carries a spherical cap (centre
+//! `c`, angular radius `r`) that contains every point of every arc below it, so
+//! `angle(p, c) - r` is a lower bound on the distance from `p` to anything below the node
+//! (triangle inequality). A node is skipped when that bound cannot beat the best distance
+//! found so far (or the caller's limit).
+//!
+//! Why the leaf caps are valid: a cap of radius below 90 degrees is convex on the sphere,
+//! so the minor arc between two vertices inside it stays inside it. Leaves whose radius
+//! would reach 90 degrees get radius pi (never pruned). Parent caps bound their children's
+//! caps by the triangle inequality. Every radius is padded by [`PAD_RAD`] and the pruning
+//! test by [`DOT_MARGIN`], far above floating-point error, so pruning never drops the
+//! segment that holds the minimum: the indexed minimum is the brute-force minimum.
+
+use crate::sphere::{angle, cross, dot, normalized, unit, DEGENERATE_NORM, V3};
+use crate::LonLat;
+use std::f64::consts::{FRAC_PI_2, PI};
+
+pub(crate) const LEAF: usize = 8;
+pub(crate) const FANOUT: usize = 8;
+/// Padding added to cap radii (about 6 mm on the Earth).
+const PAD_RAD: f64 = 1e-9;
+/// Margin on cosine / sine comparisons (rounding of a dot product is ~1e-16).
+const DOT_MARGIN: f64 = 1e-12;
+/// Larger than any angle between points of the sphere: "no limit".
+pub(crate) const NO_LIMIT_RAD: f64 = PI + 1.0;
+
+/// One segment: the oracle's `dist_point_arc` with its per-segment work done once.
+#[derive(Debug, Clone)]
+struct Seg {
+    a: V3,
+    b: V3,
+    /// Unit normal a x b / |a x b| (zero when degenerate).
+    n: V3,
+    /// n x a: `p . na >= 0` is the oracle's test `(a x f) . n >= 0` (same sign, f = foot).
+    na: V3,
+    /// b x n: `p . bn >= 0` is the oracle's test `(f x b) . n >= 0`.
+    bn: V3,
+    degenerate: bool,
+}
+
+impl Seg {
+    fn new(a: V3, b: V3) -> Seg {
+        let n = cross(&a, &b);
+        let nn = crate::sphere::norm(&n);
+        if nn < DEGENERATE_NORM {
+            return Seg {
+                a,
+                b,
+                n: [0.0; 3],
+                na: [0.0; 3],
+                bn: [0.0; 3],
+                degenerate: true,
+            };
+        }
+        let n = [n[0] / nn, n[1] / nn, n[2] / nn];
+        Seg {
+            a,
+            b,
+            n,
+            na: cross(&n, &a),
+            bn: cross(&b, &n),
+            degenerate: false,
+        }
+    }
+
+    /// Distance in radians if it can be below `best`; `None` when the distance from `p` to
+    /// the whole great circle (asin |p.n|, a lower bound for the arc) already reaches it.
+    #[inline]
+    fn dist_below(&self, p: &V3, best: f64, sin_best: f64) -> Option<f64> {
+        if self.degenerate {
+            return Some(angle(p, &self.a));
+        }
+        let pn = dot(p, &self.n);
+        if best < FRAC_PI_2 && pn.abs() >= sin_best + DOT_MARGIN {
+            return None;
+        }
+        let f = [
+            p[0] - pn * self.n[0],
+            p[1] - pn * self.n[1],
+            p[2] - pn * self.n[2],
+        ];
+        let fnorm = crate::sphere::norm(&f);
+        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
+            return Some(pn.abs().atan2(fnorm));
+        }
+        Some(angle(p, &self.a).min(angle(p, &self.b)))
+    }
+}
+
+/// A spherical cap bounding everything below a tree node.
+#[derive(Debug, Clone, Copy)]
+struct Cap {
+    c: V3,
+    r: f64,
+    cos_r: f64,
+    sin_r: f64,
+}
+
+impl Cap {
+    fn new(c: V3, r: f64) -> Cap {
+        let r = if r.is_finite() { r.min(PI) } else { PI };
+        Cap {
+            c,
+            r,
+            cos_r: r.cos(),
+            sin_r: r.sin(),
+        }
+    }
+
+    /// The whole sphere: never pruned.
+    fn everything() -> Cap {
+        Cap::new([1.0, 0.0, 0.0], PI)
+    }
+
+    /// Smallest-ish cap around points: centre = normalised mean.
+    fn around_points<'a>(pts: impl Iterator<Item = &'a V3> + Clone) -> Cap {
+        let mut s = [0.0; 3];
+        for q in pts.clone() {
+            s = [s[0] + q[0], s[1] + q[1], s[2] + q[2]];
+        }
+        let Some(c) = normalized(&s) else {
+            return Cap::everything();
+        };
+        let r = pts.map(|q| angle(&c, q)).fold(0.0, f64::max) + PAD_RAD;
+        // Convexity (arcs stay inside) holds only below 90 degrees.
+        if r >= FRAC_PI_2 - 1e-6 {
+            return Cap::everything();
+        }
+        Cap::new(c, r)
+    }
+
+    fn around_caps(caps: &[Cap]) -> Cap {
+        let mut s = [0.0; 3];
+        for k in caps {
+            s = [s[0] + k.c[0], s[1] + k.c[1], s[2] + k.c[2]];
+        }
+        let Some(c) = normalized(&s) else {
+            return Cap::everything();
+        };
+        let r = caps
+            .iter()
+            .map(|k| angle(&c, &k.c) + k.r)
+            .fold(0.0, f64::max)
+            + PAD_RAD;
+        Cap::new(c, r)
+    }
+
+    /// True when no point of the cap can be closer to `p` than `best` radians.
+    #[inline]
+    fn beyond(&self, p: &V3, q: &Query) -> bool {
+        if self.r + q.best >= PI {
+            return false;
+        }
+        // angle(p, c) >= r + best  <=>  p.c <= cos(r + best)
+        dot(p, &self.c) <= self.cos_r * q.cos_best - self.sin_r * q.sin_best - DOT_MARGIN
+    }
+
+    /// Lower bound in radians on the distance from `p` to any point of the cap.
+    #[cfg(test)]
+    fn lower_bound_rad(&self, p: &V3) -> f64 {
+        (angle(p, &self.c) - self.r).max(0.0)
+    }
+}
+
+struct Query {
+    best: f64,
+    cos_best: f64,
+    sin_best: f64,
+}
+
+impl Query {
+    fn new(best: f64) -> Query {
+        Query {
+            best,
+            cos_best: best.cos(),
+            sin_best: best.sin(),
+        }
+    }
+    #[inline]
+    fn offer(&mut self, d: f64) {
+        if d < self.best {
+            *self = Query::new(d);
+        }
+    }
+}
+
+/// Segments of one feature with their cap tree.
+#[derive(Debug, Clone)]
+pub(crate) struct SegIndex {
+    segs: Vec<Seg>,
+    /// `levels[0]` are the leaves (LEAF segments each); `levels[k]` groups FANOUT nodes of
+    /// `levels[k - 1]`; the last level has exactly one node.
+    levels: Vec<Vec<Cap>>,
+}
+
+impl SegIndex {
+    /// Segments between consecutive positions of each path.
+    pub(crate) fn new<'a>(paths: impl Iterator<Item = &'a [LonLat]>) -> SegIndex {
+        let mut segs = Vec::new();
+        for path in paths {
+            let pts: Vec<V3> = path.iter().map(|p| unit(p[0], p[1])).collect();
+            segs.extend(pts.windows(2).map(|w| Seg::new(w[0], w[1])));
+        }
+        let leaves: Vec<Cap> = segs
+            .chunks(LEAF)
+            .map(|ch| Cap::around_points(ch.iter().flat_map(|s| [&s.a, &s.b])))
+            .collect();
+        let mut levels = vec![leaves];
+        while levels.last().is_some_and(|l| l.len() > 1) {
+            let up = levels
+                .last()
+                .into_iter()
+                .flat_map(|l| l.chunks(FANOUT))
+                .map(Cap::around_caps)
+                .collect();
+            levels.push(up);
+        }
+        SegIndex { segs, levels }
+    }
+
+    /// Least distance in radians from the point to the segments when it is below
+    /// `limit_rad`; otherwise a value >= `limit_rad` (`limit_rad` itself).
+    pub(crate) fn min_dist_rad(&self, p: &V3, limit_rad: f64) -> f64 {
+        let mut q = Query::new(limit_rad);
+        let top = self.levels.len() - 1;
+        if !self.levels[top].is_empty() {
+            self.visit(p, top, 0, &mut q);
+        }
+        q.best
+    }
+
+    fn visit(&self, p: &V3, level: usize, i: usize, q: &mut Query) {
+        if self.levels[level][i].beyond(p, q) {
+            return;
+        }
+        if level == 0 {
+            let end = ((i + 1) * LEAF).min(self.segs.len());
+            for s in &self.segs[i * LEAF..end] {
+                if let Some(d) = s.dist_below(p, q.best, q.sin_best) {
+                    q.offer(d);
+                }
+            }
+            return;
+        }
+        // Visit children nearest-centre first so that `best` shrinks early.
+        let below = &self.levels[level - 1];
+        let start = i * FANOUT;
+        let end = ((i + 1) * FANOUT).min(below.len());
+        let mut order = [(0.0f64, 0usize); FANOUT];
+        let k = end - start;
+        for (j, slot) in order.iter_mut().take(k).enumerate() {
+            *slot = (-dot(p, &below[start + j].c), start + j);
+        }
+        order[..k].sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+        for &(_, child) in &order[..k] {
+            self.visit(p, level - 1, child, q);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.segs.len()
+    }
+
+    pub(crate) fn total_length_rad(&self) -> f64 {
+        self.segs.iter().map(|s| angle(&s.a, &s.b)).sum()
+    }
+}
+
+/// A point of the minor arc from `a` to `b` (t in [0, 1]).
+#[cfg(test)]
+fn point_on_arc(a: &V3, b: &V3, t: f64) -> V3 {
+    let m = [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ];
+    normalized(&m).unwrap_or(*a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sphere::dist_point_arc_rad;
+    use proptest::prelude::*;
+
+    fn path_strategy() -> impl Strategy<Value = Vec<LonLat>> {
+        (-80.0f64..80.0, -170.0f64..170.0).prop_flat_map(|(lat0, lon0)| {
+            prop::collection::vec((-2.0f64..2.0, -2.0f64..2.0), 2..60).prop_map(move |steps| {
+                let (mut lon, mut lat) = (lon0, lat0);
+                steps
+                    .into_iter()
+                    .map(|(dx, dy)| {
+                        lon = (lon + dx).clamp(-180.0, 180.0);
+                        lat = (lat + dy).clamp(-90.0, 90.0);
+                        [lon, lat]
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    proptest! {
+        /// Every cap in the tree contains every sampled point of every arc under it, so
+        /// the cap lower bound never exceeds a true distance.
+        #[test]
+        fn cap_bound_is_a_lower_bound(path in path_strategy(), plon in -180.0f64..180.0, plat in -90.0f64..90.0) {
+            let idx = SegIndex::new(std::iter::once(path.as_slice()));
+            let p = unit(plon, plat);
+            for (li, level) in idx.levels.iter().enumerate() {
+                let span = LEAF * FANOUT.pow(li as u32);
+                for (ni, cap) in level.iter().enumerate() {
+                    let end = ((ni + 1) * span).min(idx.segs.len());
+                    let lb = cap.lower_bound_rad(&p);
+                    for s in &idx.segs[ni * span..end] {
+                        for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                            let x = point_on_arc(&s.a, &s.b, t);
+                            prop_assert!(angle(&cap.c, &x) <= cap.r, "arc point outside cap");
+                        }
+                        let d = dist_point_arc_rad(&p, &s.a, &s.b);
+                        prop_assert!(lb <= d, "lower bound {lb} above distance {d}");
+                    }
+                }
+            }
+        }
+
+        /// The pruned search returns exactly what a scan of the same segments returns.
+        #[test]
+        fn pruned_search_equals_scan(path in path_strategy(), plon in -180.0f64..180.0, plat in -90.0f64..90.0, lim in 0.0f64..0.2) {
+            let idx = SegIndex::new(std::iter::once(path.as_slice()));
+            let p = unit(plon, plat);
+            let scan = idx.segs.iter().map(|s| s.dist_below(&p, NO_LIMIT_RAD, 0.0).unwrap()).fold(f64::INFINITY, f64::min);
+            prop_assert_eq!(idx.min_dist_rad(&p, NO_LIMIT_RAD), scan);
+            let within = idx.min_dist_rad(&p, lim);
+            if scan < lim { prop_assert_eq!(within, scan); } else { prop_assert!(within >= lim); }
+        }
+    }
+}
