@@ -215,7 +215,6 @@ struct Separation {
 }
 
 /// The sequential half of evaluation: state and transitions.
-#[derive(Debug)]
 pub struct Engine {
     classifier: Arc<Classifier>,
     names: Names,
@@ -747,5 +746,15 @@ impl Engine {
             event.limit_km = Some(min_km);
         }
         event
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("agreement", &self.classifier.agreement.id)
+            .field("units", &self.units.len())
+            .field("last_t", &self.last_t)
+            .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,7 @@
 //! Nothing here decides compliance or builds the ledger; see ARCHITECTURE.md.
 
 mod check;
+mod load;
 mod exit;
 mod ledger_cli;
 mod replay;
