@@ -72,7 +72,7 @@ impl Line {
     pub fn distance_m(&self, lon: f64, lat: f64) -> f64 {
         self.segments
             .min_dist_rad(&sphere::unit(lon, lat), NO_LIMIT_RAD)
-            * EARTH_RADIUS_M
+            .map_or(f64::INFINITY, |d| d * EARTH_RADIUS_M)
     }
 
     /// `Some(self.distance_m(lon, lat))` iff that distance is below `limit_m`.

@@ -15,7 +15,7 @@
 //! test by [`DOT_MARGIN`], far above floating-point error, so pruning never drops the
 //! segment that holds the minimum: the indexed minimum is the brute-force minimum.
 
-use crate::sphere::{angle, cross, dot, normalized, unit, DEGENERATE_NORM, V3};
+use crate::sphere::{angle, cross, dot, norm, normalized, unit, DEGENERATE_NORM, V3};
 use crate::LonLat;
 use std::f64::consts::{FRAC_PI_2, PI};
 
@@ -39,13 +39,19 @@ struct Seg {
     na: V3,
     /// b x n: `p . bn >= 0` is the oracle's test `(f x b) . n >= 0`.
     bn: V3,
+    /// Cap around the arc alone (centre, cos and sin of its radius): a one-dot-product
+    /// test that skips the segment when the arc cannot come within `best`.
+    mid: V3,
+    cos_half: f64,
+    sin_half: f64,
     degenerate: bool,
 }
 
 impl Seg {
     fn new(a: V3, b: V3) -> Seg {
         let n = cross(&a, &b);
-        let nn = crate::sphere::norm(&n);
+        let nn = norm(&n);
+        let cap = Cap::around_points([a, b].iter());
         if nn < DEGENERATE_NORM {
             return Seg {
                 a,
@@ -53,6 +59,9 @@ impl Seg {
                 n: [0.0; 3],
                 na: [0.0; 3],
                 bn: [0.0; 3],
+                mid: cap.c,
+                cos_half: cap.cos_r,
+                sin_half: cap.sin_r,
                 degenerate: true,
             };
         }
@@ -63,32 +72,66 @@ impl Seg {
             n,
             na: cross(&n, &a),
             bn: cross(&b, &n),
+            mid: cap.c,
+            cos_half: cap.cos_r,
+            sin_half: cap.sin_r,
             degenerate: false,
         }
     }
 
-    /// Distance in radians if it can be below `best`; `None` when the distance from `p` to
-    /// the whole great circle (asin |p.n|, a lower bound for the arc) already reaches it.
-    #[inline]
-    fn dist_below(&self, p: &V3, best: f64, sin_best: f64) -> Option<f64> {
+    /// The oracle's distance (`dist_point_arc`) in radians, operation for operation.
+    fn exact_rad(&self, p: &V3) -> f64 {
         if self.degenerate {
-            return Some(angle(p, &self.a));
+            return angle(p, &self.a);
         }
         let pn = dot(p, &self.n);
-        if best < FRAC_PI_2 && pn.abs() >= sin_best + DOT_MARGIN {
+        let f = sub_scaled(p, pn, &self.n);
+        let fnorm = norm(&f);
+        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
+            return pn.abs().atan2(fnorm);
+        }
+        angle(p, &self.a).min(angle(p, &self.b))
+    }
+
+    /// The same distance as a squared chord (2 sin(d/2))^2, which orders like `exact_rad`
+    /// and needs no atan2; `None` when the segment cannot come below `q.best_c2`.
+    /// Same branches as `exact_rad`; the cross-track chord uses 1 - cos d = pn^2/(1 + cos d)
+    /// to stay accurate at short range.
+    #[inline]
+    fn chord2_below(&self, p: &V3, q: &Query) -> Option<f64> {
+        if q.may_skip(self.cos_half)
+            && dot(p, &self.mid)
+                <= self.cos_half * q.cos_best - self.sin_half * q.sin_best - DOT_MARGIN
+        {
             return None;
         }
-        let f = [
-            p[0] - pn * self.n[0],
-            p[1] - pn * self.n[1],
-            p[2] - pn * self.n[2],
-        ];
-        let fnorm = crate::sphere::norm(&f);
-        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
-            return Some(pn.abs().atan2(fnorm));
+        if self.degenerate {
+            return Some(chord2(p, &self.a));
         }
-        Some(angle(p, &self.a).min(angle(p, &self.b)))
+        let pn = dot(p, &self.n);
+        // asin |p.n| is the distance to the whole great circle, a lower bound.
+        if q.cos_best > 0.0 && pn.abs() >= q.sin_best + DOT_MARGIN {
+            return None;
+        }
+        let f = sub_scaled(p, pn, &self.n);
+        let fnorm = norm(&f);
+        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
+            return Some(2.0 * pn * pn / (1.0 + fnorm));
+        }
+        Some(chord2(p, &self.a).min(chord2(p, &self.b)))
     }
+}
+
+#[inline]
+fn sub_scaled(p: &V3, k: f64, n: &V3) -> V3 {
+    [p[0] - k * n[0], p[1] - k * n[1], p[2] - k * n[2]]
+}
+
+/// Squared chord between unit vectors (accurate at short range, unlike 2 - 2 u.v).
+#[inline]
+fn chord2(u: &V3, v: &V3) -> f64 {
+    let d = [u[0] - v[0], u[1] - v[1], u[2] - v[2]];
+    dot(&d, &d)
 }
 
 /// A spherical cap bounding everything below a tree node.
@@ -152,11 +195,9 @@ impl Cap {
     /// True when no point of the cap can be closer to `p` than `best` radians.
     #[inline]
     fn beyond(&self, p: &V3, q: &Query) -> bool {
-        if self.r + q.best >= PI {
-            return false;
-        }
-        // angle(p, c) >= r + best  <=>  p.c <= cos(r + best)
-        dot(p, &self.c) <= self.cos_r * q.cos_best - self.sin_r * q.sin_best - DOT_MARGIN
+        // angle(p, c) >= r + best  <=>  p.c <= cos(r + best), when r + best < pi
+        q.may_skip(self.cos_r)
+            && dot(p, &self.c) <= self.cos_r * q.cos_best - self.sin_r * q.sin_best - DOT_MARGIN
     }
 
     /// Lower bound in radians on the distance from `p` to any point of the cap.
@@ -166,24 +207,51 @@ impl Cap {
     }
 }
 
+/// Search state: the best squared chord so far (exclusive bound) and the cosine and sine
+/// of the matching angle, which the cap tests need.
 struct Query {
-    best: f64,
+    best_c2: f64,
+    best_seg: usize,
     cos_best: f64,
     sin_best: f64,
 }
 
 impl Query {
-    fn new(best: f64) -> Query {
+    /// Only segments closer than `limit_rad` (no limit at pi or more).
+    fn new(limit_rad: f64) -> Query {
+        if limit_rad >= PI {
+            return Query {
+                best_c2: f64::INFINITY,
+                best_seg: usize::MAX,
+                cos_best: -1.0,
+                sin_best: 0.0,
+            };
+        }
+        let c = 2.0 * (limit_rad * 0.5).sin();
         Query {
-            best,
-            cos_best: best.cos(),
-            sin_best: best.sin(),
+            best_c2: c * c,
+            best_seg: usize::MAX,
+            cos_best: limit_rad.cos(),
+            sin_best: limit_rad.sin(),
         }
     }
+
+    /// Can a cap of radius r (given cos r) be beyond `best`? Only when r + best < pi,
+    /// that is cos(best) > cos(pi - r) = -cos r.
     #[inline]
-    fn offer(&mut self, d: f64) {
-        if d < self.best {
-            *self = Query::new(d);
+    fn may_skip(&self, cos_r: f64) -> bool {
+        self.cos_best > -cos_r + DOT_MARGIN
+    }
+
+    #[inline]
+    fn offer(&mut self, c2: f64, seg: usize) {
+        // Ties go to the lowest index, so the answer does not depend on visiting order.
+        if c2 < self.best_c2 || (c2 == self.best_c2 && seg < self.best_seg) {
+            self.best_c2 = c2;
+            self.best_seg = seg;
+            // chord c = 2 sin(d/2): cos d = 1 - c^2/2, sin d = c sqrt(1 - c^2/4).
+            self.cos_best = 1.0 - 0.5 * c2;
+            self.sin_best = (c2 * (1.0 - 0.25 * c2)).max(0.0).sqrt();
         }
     }
 }
@@ -222,15 +290,16 @@ impl SegIndex {
         SegIndex { segs, levels }
     }
 
-    /// Least distance in radians from the point to the segments when it is below
-    /// `limit_rad`; otherwise a value >= `limit_rad` (`limit_rad` itself).
-    pub(crate) fn min_dist_rad(&self, p: &V3, limit_rad: f64) -> f64 {
+    /// Least distance in radians from the point to the segments (the oracle's formula on
+    /// the nearest segment) when it is below `limit_rad`, else `None` (at most rounding
+    /// away from the limit: callers widen it and decide on the returned value).
+    pub(crate) fn min_dist_rad(&self, p: &V3, limit_rad: f64) -> Option<f64> {
         let mut q = Query::new(limit_rad);
         let top = self.levels.len() - 1;
         if !self.levels[top].is_empty() {
             self.visit(p, top, 0, &mut q);
         }
-        q.best
+        self.segs.get(q.best_seg).map(|s| s.exact_rad(p))
     }
 
     fn visit(&self, p: &V3, level: usize, i: usize, q: &mut Query) {
@@ -239,9 +308,9 @@ impl SegIndex {
         }
         if level == 0 {
             let end = ((i + 1) * LEAF).min(self.segs.len());
-            for s in &self.segs[i * LEAF..end] {
-                if let Some(d) = s.dist_below(p, q.best, q.sin_best) {
-                    q.offer(d);
+            for (k, s) in self.segs[i * LEAF..end].iter().enumerate() {
+                if let Some(c2) = s.chord2_below(p, q) {
+                    q.offer(c2, i * LEAF + k);
                 }
             }
             return;
@@ -332,10 +401,18 @@ mod tests {
         fn pruned_search_equals_scan(path in path_strategy(), plon in -180.0f64..180.0, plat in -90.0f64..90.0, lim in 0.0f64..0.2) {
             let idx = SegIndex::new(std::iter::once(path.as_slice()));
             let p = unit(plon, plat);
-            let scan = idx.segs.iter().map(|s| s.dist_below(&p, NO_LIMIT_RAD, 0.0).unwrap()).fold(f64::INFINITY, f64::min);
-            prop_assert_eq!(idx.min_dist_rad(&p, NO_LIMIT_RAD), scan);
-            let within = idx.min_dist_rad(&p, lim);
-            if scan < lim { prop_assert_eq!(within, scan); } else { prop_assert!(within >= lim); }
+            let mut scan = Query::new(NO_LIMIT_RAD);
+            for (k, s) in idx.segs.iter().enumerate() {
+                scan.offer(s.chord2_below(&p, &Query::new(NO_LIMIT_RAD)).unwrap(), k);
+            }
+            let want = idx.segs[scan.best_seg].exact_rad(&p);
+            let exact_min = idx.segs.iter().map(|s| s.exact_rad(&p)).fold(f64::INFINITY, f64::min);
+            prop_assert!((want - exact_min).abs() <= 1e-15, "{} vs {}", want, exact_min);
+            prop_assert_eq!(idx.min_dist_rad(&p, NO_LIMIT_RAD), Some(want));
+            match idx.min_dist_rad(&p, lim) {
+                Some(d) => prop_assert_eq!(d, want),
+                None => prop_assert!(want >= lim - 1e-15),
+            }
         }
     }
 }

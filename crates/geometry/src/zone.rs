@@ -116,7 +116,7 @@ impl Zone {
         }
         self.segments
             .min_dist_rad(&sphere::unit(lon, lat), NO_LIMIT_RAD)
-            * EARTH_RADIUS_M
+            .map_or(f64::INFINITY, |d| d * EARTH_RADIUS_M)
     }
 
     /// `Some(self.distance_m(lon, lat))` iff that distance is below `limit_m`; skips the
@@ -146,8 +146,7 @@ impl Zone {
 /// the metre/radian conversion cannot drop a hit), then decide in metres.
 pub(crate) fn within(segs: &SegIndex, lon: f64, lat: f64, limit_m: f64) -> Option<f64> {
     let limit_rad = (limit_m / EARTH_RADIUS_M) * (1.0 + 1e-12) + 1e-15;
-    let d =
-        segs.min_dist_rad(&sphere::unit(lon, lat), limit_rad.min(NO_LIMIT_RAD)) * EARTH_RADIUS_M;
+    let d = segs.min_dist_rad(&sphere::unit(lon, lat), limit_rad)? * EARTH_RADIUS_M;
     (d < limit_m).then_some(d)
 }
 
