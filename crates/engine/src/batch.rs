@@ -54,10 +54,24 @@ impl ClassifiedChunk {
 /// Parses and classifies `bytes` (whole lines), whose first line is line `first_line` of
 /// its file. Stops at the first bad line.
 pub fn classify_chunk(classifier: &Classifier, bytes: &[u8], first_line: u64) -> ClassifiedChunk {
-    let mut chunk = ClassifiedChunk { reports: Vec::with_capacity(bytes.len() / 120 + 1), ..Default::default() };
+    let mut chunk = ClassifiedChunk::default();
+    classify_chunk_into(classifier, bytes, first_line, &mut chunk);
+    chunk
+}
+
+/// As [`classify_chunk`], reusing `chunk`'s allocations (a replay recycles its chunks).
+pub fn classify_chunk_into(classifier: &Classifier, bytes: &[u8], first_line: u64, chunk: &mut ClassifiedChunk) {
+    chunk.reports.clear();
+    chunk.unit_names.clear();
+    chunk.hits.clear();
+    chunk.error = None;
+    chunk.line_count = 0;
     let mut line_number = first_line;
-    for raw_line in bytes.split_inclusive(|&b| b == b'\n') {
-        let line = raw_line.strip_suffix(b"\n").unwrap_or(raw_line);
+    let mut line_start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
+    for line_end in ends {
+        let line = &bytes[line_start..line_end];
+        line_start = line_end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         chunk.line_count += 1;
         let number = line_number;
@@ -95,7 +109,6 @@ pub fn classify_chunk(classifier: &Classifier, bytes: &[u8], first_line: u64) ->
             }
         }
     }
-    chunk
 }
 
 impl Engine {

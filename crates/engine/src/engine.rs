@@ -49,8 +49,8 @@ enum Predicate {
 #[derive(Debug)]
 pub struct Classifier {
     agreement: Arc<Agreement>,
-    party_index: FxHashMap<String, PartyIndex>,
-    category_index: FxHashMap<String, CategoryIndex>,
+    party_ids: Vec<Box<str>>,
+    category_ids: Vec<Box<str>>,
     predicates: Vec<Predicate>,
     /// Per rule: its predicate (exclusion and cap: inside its zone; standoff: near its target).
     rule_predicate: Vec<Option<u32>>,
@@ -92,8 +92,8 @@ impl Classifier {
             }
         }
         Classifier {
-            party_index: agreement.parties.iter().enumerate().map(|(i, p)| (p.id.clone(), i as PartyIndex)).collect(),
-            category_index: agreement.categories.iter().enumerate().map(|(i, c)| (c.id.clone(), i as CategoryIndex)).collect(),
+            party_ids: agreement.parties.iter().map(|p| p.id.as_str().into()).collect(),
+            category_ids: agreement.categories.iter().map(|c| c.id.as_str().into()).collect(),
             predicates,
             rule_predicate,
             relevant,
@@ -110,16 +110,19 @@ impl Classifier {
     }
 
     pub fn party(&self, id: &str) -> Result<PartyIndex, String> {
-        self.party_index
-            .get(id)
-            .copied()
+        // Agreements name a handful of parties: a scan beats hashing.
+        self.party_ids
+            .iter()
+            .position(|p| **p == *id)
+            .map(|i| i as PartyIndex)
             .ok_or_else(|| format!("party {id:?} is not declared in agreement {:?}", self.agreement.id))
     }
 
     pub fn category(&self, id: &str) -> Result<CategoryIndex, String> {
-        self.category_index
-            .get(id)
-            .copied()
+        self.category_ids
+            .iter()
+            .position(|c| **c == *id)
+            .map(|i| i as CategoryIndex)
             .ok_or_else(|| format!("category {id:?} is not declared in agreement {:?}", self.agreement.id))
     }
 

@@ -22,7 +22,7 @@ pub mod report;
 pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
-pub use batch::{classify_chunk, ClassifiedChunk, LineError};
+pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
 pub use engine::{Classifier, Engine, Hit, ReportRef};
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport};

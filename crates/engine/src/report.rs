@@ -133,9 +133,16 @@ fn slow_fields(line: &[u8]) -> Result<Fields<'_>, String> {
 
 mod fast {
     //! The plain-shape reader. Returns `None` whenever it is not sure, never an error.
+    //! Byte-level on purpose: it reads every report of a replay.
 
     use super::{Count, Fields};
     use std::borrow::Cow;
+
+    /// Powers of ten exactly representable in an f64 (Clinger's fast path).
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
 
     struct Cursor<'a> {
         bytes: &'a [u8],
@@ -143,85 +150,139 @@ mod fast {
     }
 
     impl<'a> Cursor<'a> {
+        #[inline]
+        fn peek(&self) -> Option<u8> {
+            self.bytes.get(self.at).copied()
+        }
+
+        #[inline]
         fn skip_space(&mut self) {
-            while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.bytes.get(self.at) {
+            while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
                 self.at += 1;
             }
         }
 
+        #[inline]
         fn eat(&mut self, byte: u8) -> Option<()> {
             self.skip_space();
-            (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+            (self.peek() == Some(byte)).then(|| self.at += 1)
         }
 
-        /// A string without escapes or control characters; the opening quote is next.
-        fn string(&mut self) -> Option<&'a str> {
+        /// The bytes of a string without escapes or control characters, and whether they
+        /// are all ASCII; the opening quote is next.
+        #[inline]
+        fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
             self.eat(b'"')?;
+            let bytes = self.bytes;
             let start = self.at;
-            let len = self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-            if self.bytes[start + len] != b'"' {
-                return None;
-            }
-            self.at = start + len + 1;
-            std::str::from_utf8(&self.bytes[start..start + len]).ok()
-        }
-
-        /// A JSON number token, checked against JSON's grammar (std's parser takes more).
-        fn number(&mut self) -> Option<&'a str> {
-            self.skip_space();
-            let start = self.at;
-            let b = self.bytes;
+            // A local index keeps the loop in registers.
             let mut i = start;
-            if b.get(i) == Some(&b'-') {
+            let mut high = 0u8;
+            loop {
+                let b = *bytes.get(i)?;
+                if b == b'"' {
+                    break;
+                }
+                if b == b'\\' || b < 0x20 {
+                    return None;
+                }
+                high |= b;
                 i += 1;
             }
+            self.at = i + 1;
+            Some((&bytes[start..i], high < 0x80))
+        }
+
+        #[inline]
+        fn string(&mut self) -> Option<&'a str> {
+            let (bytes, ascii) = self.raw_string()?;
+            if ascii {
+                // SAFETY: every byte was checked to be ASCII, which is valid UTF-8.
+                Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+            } else {
+                std::str::from_utf8(bytes).ok()
+            }
+        }
+
+        /// A JSON number, checked against JSON's grammar (std's parser takes more), as
+        /// (its text, its digits as an integer when they fit, digits after the point,
+        /// whether it has an exponent).
+        #[inline]
+        fn number(&mut self) -> Option<Number<'a>> {
+            self.skip_space();
+            let b = self.bytes;
+            let start = self.at;
+            let mut i = start;
+            let negative = b.get(i) == Some(&b'-');
+            if negative {
+                i += 1;
+            }
+            let mut mantissa: u64 = 0;
+            let mut digits = 0u32;
             match b.get(i) {
                 Some(b'0') => i += 1,
                 Some(b'1'..=b'9') => {
-                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                        digits += 1;
                         i += 1;
                     }
                 }
                 _ => return None,
             }
+            let mut fraction_digits = 0u32;
             if b.get(i) == Some(&b'.') {
                 i += 1;
-                let digits = i;
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
+                    fraction_digits += 1;
                     i += 1;
                 }
-                if i == digits {
+                if fraction_digits == 0 {
                     return None;
                 }
             }
+            let mut exponent = false;
             if let Some(b'e' | b'E') = b.get(i) {
+                exponent = true;
                 i += 1;
                 if let Some(b'+' | b'-') = b.get(i) {
                     i += 1;
                 }
-                let digits = i;
+                let first = i;
                 while b.get(i).is_some_and(u8::is_ascii_digit) {
                     i += 1;
                 }
-                if i == digits {
+                if i == first {
                     return None;
                 }
             }
             self.at = i;
-            // Safe to view as str: only ASCII digits and signs were accepted.
-            std::str::from_utf8(&b[start..i]).ok()
+            // SAFETY: only ASCII digits, signs, '.', 'e' and 'E' were accepted.
+            let text = unsafe { std::str::from_utf8_unchecked(&b[start..i]) };
+            Some(Number { text, negative, mantissa, digits, fraction_digits, exponent })
         }
 
+        #[inline]
         fn float(&mut self) -> Option<f64> {
-            let value: f64 = self.number()?.parse().ok()?;
+            let n = self.number()?;
+            // Clinger's fast path: an integer below 2^53 divided by an exact power of ten
+            // is correctly rounded. Anything else goes to std's parser.
+            let value = if !n.exponent && n.digits <= 15 && n.fraction_digits <= 22 {
+                let v = n.mantissa as f64 / POW10[n.fraction_digits as usize];
+                if n.negative { -v } else { v }
+            } else {
+                n.text.parse().ok()?
+            };
             value.is_finite().then_some(value)
         }
 
         /// Skips a value of a key the engine ignores; nested values go to the slow reader.
         fn skip_value(&mut self) -> Option<()> {
             self.skip_space();
-            match self.bytes.get(self.at)? {
-                b'"' => self.string().map(drop),
+            match self.peek()? {
+                b'"' => self.raw_string().and_then(|(_, ascii)| ascii.then_some(())),
                 b't' => self.literal(b"true"),
                 b'f' => self.literal(b"false"),
                 b'n' => self.literal(b"null"),
@@ -234,34 +295,76 @@ mod fast {
         }
     }
 
+    struct Number<'a> {
+        text: &'a str,
+        negative: bool,
+        mantissa: u64,
+        digits: u32,
+        fraction_digits: u32,
+        exponent: bool,
+    }
+
+    /// A key of at most 8 bytes as a little-endian word; longer keys map to a value no
+    /// known key has. Only ASCII keys get here, so no two keys share a word.
+    const fn word(key: &[u8]) -> u64 {
+        if key.len() > 8 {
+            return u64::MAX;
+        }
+        let mut w = 0u64;
+        let mut i = 0;
+        while i < key.len() {
+            w |= (key[i] as u64) << (8 * i);
+            i += 1;
+        }
+        w
+    }
+
+    #[inline]
+    fn key_word(key: &[u8]) -> u64 {
+        word(key)
+    }
+
+    const KEY_T: u64 = word(b"t");
+    const KEY_UNIT: u64 = word(b"unit");
+    const KEY_PARTY: u64 = word(b"party");
+    const KEY_CATEGORY: u64 = word(b"category");
+    const KEY_LON: u64 = word(b"lon");
+    const KEY_LAT: u64 = word(b"lat");
+    const KEY_COUNT: u64 = word(b"count");
+
     pub(super) fn fields(line: &[u8]) -> Option<Fields<'_>> {
         let mut c = Cursor { bytes: line, at: 0 };
         c.eat(b'{')?;
         let (mut t, mut unit, mut party, mut category) = (None, None, None, None);
         let (mut count, mut lon, mut lat) = (None, None, None);
         loop {
-            let key = c.string()?;
+            // Anything not ASCII goes to the slow reader, which checks its UTF-8.
+            let (key, ascii) = c.raw_string()?;
+            if !ascii {
+                return None;
+            }
             c.eat(b':')?;
-            // A key given twice goes to the slow reader, which refuses it.
-            match key {
-                "t" if t.is_none() => t = Some(c.string()?),
-                "unit" if unit.is_none() => unit = Some(c.string()?),
-                "party" if party.is_none() => party = Some(c.string()?),
-                "category" if category.is_none() => category = Some(c.string()?),
-                "lon" if lon.is_none() => lon = Some(c.float()?),
-                "lat" if lat.is_none() => lat = Some(c.float()?),
-                "count" if count.is_none() => {
-                    let text = c.number()?;
-                    count = Some(match text.parse::<u64>() {
-                        Ok(n) => Count::Whole(n),
-                        Err(_) => return None,
-                    });
+            // Keys are compared as one machine word (no memcmp); a key given twice goes to
+            // the slow reader, which refuses it.
+            match key_word(key) {
+                KEY_T if t.is_none() => t = Some(c.string()?),
+                KEY_UNIT if unit.is_none() => unit = Some(c.string()?),
+                KEY_PARTY if party.is_none() => party = Some(c.string()?),
+                KEY_CATEGORY if category.is_none() => category = Some(c.string()?),
+                KEY_LON if lon.is_none() => lon = Some(c.float()?),
+                KEY_LAT if lat.is_none() => lat = Some(c.float()?),
+                KEY_COUNT if count.is_none() => {
+                    let n = c.number()?;
+                    if n.negative || n.fraction_digits > 0 || n.exponent || n.digits > 19 {
+                        return None;
+                    }
+                    count = Some(Count::Whole(n.mantissa));
                 }
-                "t" | "unit" | "party" | "category" | "lon" | "lat" | "count" => return None,
+                KEY_T | KEY_UNIT | KEY_PARTY | KEY_CATEGORY | KEY_LON | KEY_LAT | KEY_COUNT => return None,
                 _ => c.skip_value()?,
             }
             c.skip_space();
-            match c.bytes.get(c.at)? {
+            match c.peek()? {
                 b',' => c.at += 1,
                 b'}' => {
                     c.at += 1;
@@ -337,9 +440,9 @@ mod tests {
         fn fast_reader_agrees_with_serde(
             unit in "[A-Za-z0-9_-]{1,12}",
             count in proptest::option::of(0u64..1_000_000),
-            lon in -180.0f64..180.0,
-            lat in -90.0f64..90.0,
-            extra in proptest::option::of(("[a-z]{1,6}", prop_oneof![Just("true".to_string()), Just("null".to_string()), "-?[0-9]{1,5}", "\"[a-z ]{0,8}\""])),
+            lon in prop_oneof![-180.0f64..180.0, (-180_000_000i64..180_000_000).prop_map(|n| n as f64 / 1e6)],
+            lat in prop_oneof![-90.0f64..90.0, (-90_000i64..90_000).prop_map(|n| n as f64 / 1e3), Just(3.3e1), Just(-0.0)],
+            extra in proptest::option::of(("[a-z]{1,6}", prop_oneof![Just("true".to_string()), Just("null".to_string()), "-?[1-9][0-9]{0,4}", "\"[a-z ]{0,8}\""])),
             spaces in "[ \t]{0,2}",
         ) {
             let mut line = format!(r#"{{"t":"2025-12-01T06:00:00Z",{spaces}"unit":"{unit}","party":"SY","category":"tank","lon":{lon},"lat":{lat}"#);
