@@ -100,7 +100,10 @@ pub struct ForceFilter {
 impl ForceFilter {
     pub fn matches(&self, party: PartyIndex, category: CategoryIndex) -> bool {
         self.parties.contains(&party)
-            && self.categories.as_ref().is_none_or(|cats| cats.contains(&category))
+            && self
+                .categories
+                .as_ref()
+                .is_none_or(|cats| cats.contains(&category))
     }
 }
 
@@ -154,7 +157,8 @@ pub struct Rule {
 
 impl Rule {
     pub fn is_active_at(&self, t: Timestamp) -> bool {
-        self.active_from.is_none_or(|from| t >= from) && self.active_until.is_none_or(|until| t < until)
+        self.active_from.is_none_or(|from| t >= from)
+            && self.active_until.is_none_or(|until| t < until)
     }
 }
 
@@ -264,7 +268,11 @@ impl AgreementSource {
             message: format!("not a valid agreement: {}", err.message()),
         })?;
         let text_lines = text.match_indices('\n').map(|(at, _)| at).collect();
-        Ok(AgreementSource { file: file.to_string(), text_lines, doc })
+        Ok(AgreementSource {
+            file: file.to_string(),
+            text_lines,
+            doc,
+        })
     }
 
     /// The geometry file's path as written, relative to agreement.toml.
@@ -285,56 +293,132 @@ impl AgreementSource {
     }
 
     /// Resolves and validates everything, given the geometry file's text.
-    pub fn build(self, geometry_text: &str, geometry_file: &str) -> Result<Agreement, AgreementError> {
+    pub fn build(
+        self,
+        geometry_text: &str,
+        geometry_file: &str,
+    ) -> Result<Agreement, AgreementError> {
         let features = load_features(geometry_text, geometry_file)?;
         let header = &self.doc.agreement;
         let id = header.id.get_ref();
-        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(self.error(Some(header.id.span().start), format!("agreement id {id:?} must be 1 to 64 characters of a-z, 0-9 and -")));
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(self.error(
+                Some(header.id.span().start),
+                format!("agreement id {id:?} must be 1 to 64 characters of a-z, 0-9 and -"),
+            ));
         }
         if *header.version.get_ref() < 1 || *header.version.get_ref() > i64::from(u32::MAX) {
-            return Err(self.error(Some(header.version.span().start), "agreement version must be a whole number from 1"));
+            return Err(self.error(
+                Some(header.version.span().start),
+                "agreement version must be a whole number from 1",
+            ));
         }
 
         if self.doc.parties.len() > limits::MAX_PARTIES {
-            return Err(self.error(None, format!("{} parties: at most {} are allowed", self.doc.parties.len(), limits::MAX_PARTIES)));
+            return Err(self.error(
+                None,
+                format!(
+                    "{} parties: at most {} are allowed",
+                    self.doc.parties.len(),
+                    limits::MAX_PARTIES
+                ),
+            ));
         }
         let mut parties = Vec::new();
         let mut party_index = HashMap::new();
         for spanned in &self.doc.parties {
             let p = spanned.get_ref();
             let at = Some(spanned.span().start);
-            if p.id.is_empty() || p.id.len() > 32 || !p.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                return Err(self.error(at, format!("party id {:?} must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -", p.id)));
+            if p.id.is_empty()
+                || p.id.len() > 32
+                || !p
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "party id {:?} must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -",
+                        p.id
+                    ),
+                ));
             }
-            if party_index.insert(p.id.clone(), parties.len() as PartyIndex).is_some() {
+            if party_index
+                .insert(p.id.clone(), parties.len() as PartyIndex)
+                .is_some()
+            {
                 return Err(self.error(at, format!("party {:?} is declared twice", p.id)));
             }
-            parties.push(Party { id: p.id.clone(), name: p.name.clone(), role: p.role });
+            parties.push(Party {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                role: p.role,
+            });
         }
 
         if self.doc.categories.len() > limits::MAX_CATEGORIES {
-            return Err(self.error(None, format!("{} categories: at most {} are allowed", self.doc.categories.len(), limits::MAX_CATEGORIES)));
+            return Err(self.error(
+                None,
+                format!(
+                    "{} categories: at most {} are allowed",
+                    self.doc.categories.len(),
+                    limits::MAX_CATEGORIES
+                ),
+            ));
         }
         let mut categories = Vec::new();
         let mut category_index = HashMap::new();
         for spanned in &self.doc.categories {
             let c = spanned.get_ref();
             let at = Some(spanned.span().start);
-            if c.id.is_empty() || c.id.len() > 64 || !c.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
-                return Err(self.error(at, format!("category id {:?} must be 1 to 64 characters of a-z, 0-9, _ and -", c.id)));
+            if c.id.is_empty()
+                || c.id.len() > 64
+                || !c
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "category id {:?} must be 1 to 64 characters of a-z, 0-9, _ and -",
+                        c.id
+                    ),
+                ));
             }
-            if category_index.insert(c.id.clone(), categories.len() as CategoryIndex).is_some() {
+            if category_index
+                .insert(c.id.clone(), categories.len() as CategoryIndex)
+                .is_some()
+            {
                 return Err(self.error(at, format!("category {:?} is declared twice", c.id)));
             }
-            categories.push(Category { id: c.id.clone(), name: c.name.clone() });
+            categories.push(Category {
+                id: c.id.clone(),
+                name: c.name.clone(),
+            });
         }
 
-        let feature_index: HashMap<&str, FeatureIndex> =
-            features.iter().enumerate().map(|(i, f)| (f.id.as_str(), i as FeatureIndex)).collect();
+        let feature_index: HashMap<&str, FeatureIndex> = features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i as FeatureIndex))
+            .collect();
 
         if self.doc.rules.len() > limits::MAX_RULES {
-            return Err(self.error(None, format!("{} rules: at most {} are allowed", self.doc.rules.len(), limits::MAX_RULES)));
+            return Err(self.error(
+                None,
+                format!(
+                    "{} rules: at most {} are allowed",
+                    self.doc.rules.len(),
+                    limits::MAX_RULES
+                ),
+            ));
         }
         let mut rules: Vec<Rule> = Vec::new();
         for spanned in &self.doc.rules {
@@ -349,8 +433,14 @@ impl AgreementSource {
                 features: &feature_index,
                 feature_list: &features,
             };
-            if raw.id.is_empty() || raw.id.len() > limits::MAX_ID_CHARS || raw.id.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(resolver.fail(format!("rule id must be 1 to {} characters without spaces", limits::MAX_ID_CHARS)));
+            if raw.id.is_empty()
+                || raw.id.len() > limits::MAX_ID_CHARS
+                || raw.id.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                return Err(resolver.fail(format!(
+                    "rule id must be 1 to {} characters without spaces",
+                    limits::MAX_ID_CHARS
+                )));
             }
             if rules.iter().any(|r| r.id == raw.id) {
                 return Err(resolver.fail("the rule id is used twice"));
@@ -373,7 +463,11 @@ impl AgreementSource {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 struct RuleResolver<'a> {
@@ -388,14 +482,27 @@ struct RuleResolver<'a> {
 
 impl RuleResolver<'_> {
     fn fail(&self, message: impl fmt::Display) -> AgreementError {
-        self.source.error(Some(self.at), format!("rule {:?}: {message}", self.rule_id))
+        self.source
+            .error(Some(self.at), format!("rule {:?}: {message}", self.rule_id))
     }
 
-    fn required<'v, T>(&self, value: &'v Option<T>, key: &str, kind: &str) -> Result<&'v T, AgreementError> {
-        value.as_ref().ok_or_else(|| self.fail(format!("a {kind} rule needs `{key}`")))
+    fn required<'v, T>(
+        &self,
+        value: &'v Option<T>,
+        key: &str,
+        kind: &str,
+    ) -> Result<&'v T, AgreementError> {
+        value
+            .as_ref()
+            .ok_or_else(|| self.fail(format!("a {kind} rule needs `{key}`")))
     }
 
-    fn refuse_keys(&self, raw: &RuleDoc, kind: &str, allowed: &[&str]) -> Result<(), AgreementError> {
+    fn refuse_keys(
+        &self,
+        raw: &RuleDoc,
+        kind: &str,
+        allowed: &[&str],
+    ) -> Result<(), AgreementError> {
         let present = [
             ("zone", raw.zone.is_some()),
             ("target", raw.target.is_some()),
@@ -415,7 +522,10 @@ impl RuleResolver<'_> {
     }
 
     fn party(&self, id: &str) -> Result<PartyIndex, AgreementError> {
-        self.parties.get(id).copied().ok_or_else(|| self.fail(format!("party {id:?} is not declared")))
+        self.parties
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(format!("party {id:?} is not declared")))
     }
 
     fn parties(&self, ids: &[String]) -> Result<Vec<PartyIndex>, AgreementError> {
@@ -434,10 +544,16 @@ impl RuleResolver<'_> {
     }
 
     fn category(&self, id: &str) -> Result<CategoryIndex, AgreementError> {
-        self.categories.get(id).copied().ok_or_else(|| self.fail(format!("category {id:?} is not declared")))
+        self.categories
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(format!("category {id:?} is not declared")))
     }
 
-    fn categories(&self, ids: &Option<Vec<String>>) -> Result<Option<Vec<CategoryIndex>>, AgreementError> {
+    fn categories(
+        &self,
+        ids: &Option<Vec<String>>,
+    ) -> Result<Option<Vec<CategoryIndex>>, AgreementError> {
         let Some(ids) = ids else { return Ok(None) };
         if ids.is_empty() {
             return Err(self.fail("`categories` is empty: leave it out to mean every category"));
@@ -454,26 +570,41 @@ impl RuleResolver<'_> {
     }
 
     fn zone(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
-        let index = *self.features.get(id).ok_or_else(|| self.fail(format!("zone {id:?} is not in the geometry file")))?;
+        let index = *self
+            .features
+            .get(id)
+            .ok_or_else(|| self.fail(format!("zone {id:?} is not in the geometry file")))?;
         if self.feature_list[index as usize].zone().is_none() {
-            return Err(self.fail(format!("{id:?} is a line, not a zone (Polygon or MultiPolygon)")));
+            return Err(self.fail(format!(
+                "{id:?} is a line, not a zone (Polygon or MultiPolygon)"
+            )));
         }
         Ok(index)
     }
 
     fn target(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
-        self.features.get(id).copied().ok_or_else(|| self.fail(format!("target {id:?} is not in the geometry file")))
+        self.features
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(format!("target {id:?} is not in the geometry file")))
     }
 
     fn min_km(&self, raw: &RuleDoc, kind: &str) -> Result<f64, AgreementError> {
         let km = *self.required(&raw.min_km, "min_km", kind)?;
         if !(km.is_finite() && km > 0.0 && km <= limits::MAX_DISTANCE_KM) {
-            return Err(self.fail(format!("min_km must be above 0 and at most {} km, not {km}", limits::MAX_DISTANCE_KM)));
+            return Err(self.fail(format!(
+                "min_km must be above 0 and at most {} km, not {km}",
+                limits::MAX_DISTANCE_KM
+            )));
         }
         Ok(km)
     }
 
-    fn instant(&self, text: &Option<String>, key: &str) -> Result<Option<Timestamp>, AgreementError> {
+    fn instant(
+        &self,
+        text: &Option<String>,
+        key: &str,
+    ) -> Result<Option<Timestamp>, AgreementError> {
         text.as_deref()
             .map(|t| Timestamp::parse(t).map_err(|err| self.fail(format!("`{key}`: {err}"))))
             .transpose()
@@ -487,7 +618,11 @@ impl RuleResolver<'_> {
                 RuleKind::Exclusion {
                     zone: self.zone(self.required(&raw.zone, "zone", kind_name)?)?,
                     forces: ForceFilter {
-                        parties: self.parties(self.required(&raw.parties, "parties", kind_name)?)?,
+                        parties: self.parties(self.required(
+                            &raw.parties,
+                            "parties",
+                            kind_name,
+                        )?)?,
                         categories: self.categories(&raw.categories)?,
                     },
                 }
@@ -501,16 +636,28 @@ impl RuleResolver<'_> {
                 RuleKind::Cap {
                     zone: self.zone(self.required(&raw.zone, "zone", kind_name)?)?,
                     party: self.party(self.required(&raw.party, "party", kind_name)?)?,
-                    category: self.category(self.required(&raw.category, "category", kind_name)?)?,
+                    category: self.category(self.required(
+                        &raw.category,
+                        "category",
+                        kind_name,
+                    )?)?,
                     max: max as u64,
                 }
             }
             "standoff" => {
-                self.refuse_keys(raw, kind_name, &["target", "parties", "categories", "min_km"])?;
+                self.refuse_keys(
+                    raw,
+                    kind_name,
+                    &["target", "parties", "categories", "min_km"],
+                )?;
                 RuleKind::Standoff {
                     target: self.target(self.required(&raw.target, "target", kind_name)?)?,
                     forces: ForceFilter {
-                        parties: self.parties(self.required(&raw.parties, "parties", kind_name)?)?,
+                        parties: self.parties(self.required(
+                            &raw.parties,
+                            "parties",
+                            kind_name,
+                        )?)?,
                         categories: self.categories(&raw.categories)?,
                     },
                     min_km: self.min_km(raw, kind_name)?,
@@ -542,17 +689,29 @@ impl RuleResolver<'_> {
         let active_until = self.instant(&raw.active_until, "active_until")?;
         if let (Some(from), Some(until)) = (active_from, active_until) {
             if from >= until {
-                return Err(self.fail(format!("active_from ({from}) must be before active_until ({until})")));
+                return Err(self.fail(format!(
+                    "active_from ({from}) must be before active_until ({until})"
+                )));
             }
         }
-        Ok(Rule { id: raw.id.clone(), kind, active_from, active_until, line: self.source.line(self.at) })
+        Ok(Rule {
+            id: raw.id.clone(),
+            kind,
+            active_from,
+            active_until,
+            line: self.source.line(self.at),
+        })
     }
 }
 
 // ---- GeoJSON ---------------------------------------------------------------------------
 
 fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError> {
-    let fail = |message: String| AgreementError { file: file.to_string(), line: None, message };
+    let fail = |message: String| AgreementError {
+        file: file.to_string(),
+        line: None,
+        message,
+    };
     let root: serde_json::Value = serde_json::from_str(text).map_err(|err| AgreementError {
         file: file.to_string(),
         line: Some(err.line()),
@@ -565,7 +724,11 @@ fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError>
         return Err(fail("the FeatureCollection has no `features` array".into()));
     };
     if list.len() > limits::MAX_FEATURES {
-        return Err(fail(format!("{} features: at most {} are allowed", list.len(), limits::MAX_FEATURES)));
+        return Err(fail(format!(
+            "{} features: at most {} are allowed",
+            list.len(),
+            limits::MAX_FEATURES
+        )));
     }
     let mut features: Vec<Feature> = Vec::with_capacity(list.len());
     let mut total_vertices = 0usize;
@@ -573,11 +736,19 @@ fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError>
         let id = value
             .pointer("/properties/id")
             .and_then(|id| id.as_str())
-            .ok_or_else(|| fail(format!("feature #{} has no string `properties.id`", position + 1)))?
+            .ok_or_else(|| {
+                fail(format!(
+                    "feature #{} has no string `properties.id`",
+                    position + 1
+                ))
+            })?
             .to_string();
         let fail_feature = |message: String| fail(format!("feature {id:?}: {message}"));
         if id.is_empty() || id.len() > limits::MAX_ID_CHARS {
-            return Err(fail_feature(format!("the id must be 1 to {} characters", limits::MAX_ID_CHARS)));
+            return Err(fail_feature(format!(
+                "the id must be 1 to {} characters",
+                limits::MAX_ID_CHARS
+            )));
         }
         if features.iter().any(|f| f.id == id) {
             return Err(fail_feature("the id is used twice".into()));
@@ -585,10 +756,17 @@ fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError>
         if value.get("type").and_then(|t| t.as_str()) != Some("Feature") {
             return Err(fail_feature("`type` must be \"Feature\"".into()));
         }
-        let name = value.pointer("/properties/name").and_then(|n| n.as_str()).map(str::to_string);
-        let geometry = value.get("geometry").ok_or_else(|| fail_feature("no geometry".into()))?;
+        let name = value
+            .pointer("/properties/name")
+            .and_then(|n| n.as_str())
+            .map(str::to_string);
+        let geometry = value
+            .get("geometry")
+            .ok_or_else(|| fail_feature("no geometry".into()))?;
         let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        let coordinates = geometry.get("coordinates").ok_or_else(|| fail_feature("the geometry has no coordinates".into()))?;
+        let coordinates = geometry
+            .get("coordinates")
+            .ok_or_else(|| fail_feature("the geometry has no coordinates".into()))?;
         let geometry_error = |err: GeometryError| fail_feature(err.to_string());
         let shape = match kind {
             "Polygon" => Shape::Zone(Zone::new(vec![rings(coordinates).map_err(&fail_feature)?]).map_err(geometry_error)?),
@@ -614,15 +792,28 @@ fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError>
             Shape::Line(l) => l.vertex_count(),
         };
         if total_vertices > limits::MAX_TOTAL_VERTICES {
-            return Err(fail(format!("more than {} vertices in all", limits::MAX_TOTAL_VERTICES)));
+            return Err(fail(format!(
+                "more than {} vertices in all",
+                limits::MAX_TOTAL_VERTICES
+            )));
         }
-        features.push(Feature { id, name, shape, geometry_json: geometry.clone() });
+        features.push(Feature {
+            id,
+            name,
+            shape,
+            geometry_json: geometry.clone(),
+        });
     }
     Ok(features)
 }
 
-fn as_array<'v>(value: &'v serde_json::Value, what: &str) -> Result<&'v Vec<serde_json::Value>, String> {
-    value.as_array().ok_or_else(|| format!("{what} must be an array"))
+fn as_array<'v>(
+    value: &'v serde_json::Value,
+    what: &str,
+) -> Result<&'v Vec<serde_json::Value>, String> {
+    value
+        .as_array()
+        .ok_or_else(|| format!("{what} must be an array"))
 }
 
 fn positions(value: &serde_json::Value) -> Result<Vec<LonLat>, String> {
@@ -643,5 +834,8 @@ fn positions(value: &serde_json::Value) -> Result<Vec<LonLat>, String> {
 }
 
 fn rings(value: &serde_json::Value) -> Result<Vec<Vec<LonLat>>, String> {
-    as_array(value, "a list of rings")?.iter().map(positions).collect()
+    as_array(value, "a list of rings")?
+        .iter()
+        .map(positions)
+        .collect()
 }

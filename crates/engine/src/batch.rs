@@ -5,11 +5,11 @@
 //! applies the chunks in file order. Nothing here does I/O: the caller owns the threads and
 //! the reading.
 
+use crate::agreement::{CategoryIndex, PartyIndex};
 use crate::engine::{Classifier, Engine, Hit, ReportRef};
 use crate::event::Event;
 use crate::report::parse_report;
 use crate::time::Timestamp;
-use crate::agreement::{CategoryIndex, PartyIndex};
 
 /// A bad line: its number in the file (from 1) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,12 @@ pub fn classify_chunk(classifier: &Classifier, bytes: &[u8], first_line: u64) ->
 }
 
 /// As [`classify_chunk`], reusing `chunk`'s allocations (a replay recycles its chunks).
-pub fn classify_chunk_into(classifier: &Classifier, bytes: &[u8], first_line: u64, chunk: &mut ClassifiedChunk) {
+pub fn classify_chunk_into(
+    classifier: &Classifier,
+    bytes: &[u8],
+    first_line: u64,
+    chunk: &mut ClassifiedChunk,
+) {
     chunk.reports.clear();
     chunk.unit_names.clear();
     chunk.hits.clear();
@@ -68,7 +73,8 @@ pub fn classify_chunk_into(classifier: &Classifier, bytes: &[u8], first_line: u6
     chunk.line_count = 0;
     let mut line_number = first_line;
     let mut line_start = 0;
-    let ends = memchr::memchr_iter(b'\n', bytes).chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
+    let ends = memchr::memchr_iter(b'\n', bytes)
+        .chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
     for line_end in ends {
         let line = &bytes[line_start..line_end];
         line_start = line_end + 1;
@@ -104,7 +110,10 @@ pub fn classify_chunk_into(classifier: &Classifier, bytes: &[u8], first_line: u6
                 chunk.reports.push(report);
             }
             Err(message) => {
-                chunk.error = Some(LineError { line: number, message });
+                chunk.error = Some(LineError {
+                    line: number,
+                    message,
+                });
                 break;
             }
         }
@@ -114,7 +123,11 @@ pub fn classify_chunk_into(classifier: &Classifier, bytes: &[u8], first_line: u6
 impl Engine {
     /// Applies a classified chunk in order; on a bad line, the reports before it are applied
     /// and the error is returned.
-    pub fn apply_chunk(&mut self, chunk: &ClassifiedChunk, events: &mut Vec<Event>) -> Result<(), LineError> {
+    pub fn apply_chunk(
+        &mut self,
+        chunk: &ClassifiedChunk,
+        events: &mut Vec<Event>,
+    ) -> Result<(), LineError> {
         for r in &chunk.reports {
             let report = ReportRef {
                 t: r.t,
@@ -126,7 +139,10 @@ impl Engine {
                 lat: r.lat,
                 hits: &chunk.hits[r.hits_start as usize..r.hits_end as usize],
             };
-            self.apply(&report, events).map_err(|message| LineError { line: r.line, message })?;
+            self.apply(&report, events).map_err(|message| LineError {
+                line: r.line,
+                message,
+            })?;
         }
         match &chunk.error {
             Some(err) => Err(err.clone()),

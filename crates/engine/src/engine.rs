@@ -22,7 +22,9 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 use truceline_geometry::distance_point_point_m;
 
-use crate::agreement::{Agreement, CategoryIndex, FeatureIndex, PartyIndex, RuleIndex, RuleKind, Shape};
+use crate::agreement::{
+    Agreement, CategoryIndex, FeatureIndex, PartyIndex, RuleIndex, RuleKind, Shape,
+};
 use crate::event::{ClearReason, Event, EventKind};
 use crate::grid::UnitGrid;
 use crate::report::RawReport;
@@ -74,8 +76,13 @@ impl Classifier {
             .rules
             .iter()
             .map(|rule| match &rule.kind {
-                RuleKind::Exclusion { zone, .. } | RuleKind::Cap { zone, .. } => Some(intern(Predicate::Inside { zone: *zone })),
-                RuleKind::Standoff { target, min_km, .. } => Some(intern(Predicate::Near { target: *target, min_m: min_km * 1000.0 })),
+                RuleKind::Exclusion { zone, .. } | RuleKind::Cap { zone, .. } => {
+                    Some(intern(Predicate::Inside { zone: *zone }))
+                }
+                RuleKind::Standoff { target, min_km, .. } => Some(intern(Predicate::Near {
+                    target: *target,
+                    min_m: min_km * 1000.0,
+                })),
                 RuleKind::Separation { .. } => None,
             })
             .collect();
@@ -92,8 +99,16 @@ impl Classifier {
             }
         }
         Classifier {
-            party_ids: agreement.parties.iter().map(|p| p.id.as_str().into()).collect(),
-            category_ids: agreement.categories.iter().map(|c| c.id.as_str().into()).collect(),
+            party_ids: agreement
+                .parties
+                .iter()
+                .map(|p| p.id.as_str().into())
+                .collect(),
+            category_ids: agreement
+                .categories
+                .iter()
+                .map(|c| c.id.as_str().into())
+                .collect(),
             predicates,
             rule_predicate,
             relevant,
@@ -115,7 +130,12 @@ impl Classifier {
             .iter()
             .position(|p| **p == *id)
             .map(|i| i as PartyIndex)
-            .ok_or_else(|| format!("party {id:?} is not declared in agreement {:?}", self.agreement.id))
+            .ok_or_else(|| {
+                format!(
+                    "party {id:?} is not declared in agreement {:?}",
+                    self.agreement.id
+                )
+            })
     }
 
     pub fn category(&self, id: &str) -> Result<CategoryIndex, String> {
@@ -123,12 +143,21 @@ impl Classifier {
             .iter()
             .position(|c| **c == *id)
             .map(|i| i as CategoryIndex)
-            .ok_or_else(|| format!("category {id:?} is not declared in agreement {:?}", self.agreement.id))
+            .ok_or_else(|| {
+                format!(
+                    "category {id:?} is not declared in agreement {:?}",
+                    self.agreement.id
+                )
+            })
     }
 
     /// Resolves the report's party and category and appends the predicates that hold at its
     /// position to `hits`.
-    pub fn classify(&self, report: &RawReport, hits: &mut Vec<Hit>) -> Result<(PartyIndex, CategoryIndex), String> {
+    pub fn classify(
+        &self,
+        report: &RawReport,
+        hits: &mut Vec<Hit>,
+    ) -> Result<(PartyIndex, CategoryIndex), String> {
         let party = self.party(&report.party)?;
         let category = self.category(&report.category)?;
         let n_categories = self.agreement.categories.len();
@@ -139,7 +168,10 @@ impl Classifier {
                         unreachable!("validated: an inside predicate names a zone")
                     };
                     if z.contains(report.lon, report.lat) {
-                        hits.push(Hit { predicate: p, distance_m: 0.0 });
+                        hits.push(Hit {
+                            predicate: p,
+                            distance_m: 0.0,
+                        });
                     }
                 }
                 Predicate::Near { target, min_m } => {
@@ -148,7 +180,10 @@ impl Classifier {
                         Shape::Line(l) => l.distance_within_m(report.lon, report.lat, min_m),
                     };
                     if let Some(distance_m) = distance {
-                        hits.push(Hit { predicate: p, distance_m });
+                        hits.push(Hit {
+                            predicate: p,
+                            distance_m,
+                        });
                     }
                 }
             }
@@ -166,20 +201,34 @@ impl Classifier {
 
 fn all_forces(agreement: &Agreement) -> impl Iterator<Item = (PartyIndex, CategoryIndex)> {
     let n_categories = agreement.categories.len();
-    (0..agreement.parties.len()).flat_map(move |p| (0..n_categories).map(move |c| (p as PartyIndex, c as CategoryIndex)))
+    (0..agreement.parties.len())
+        .flat_map(move |p| (0..n_categories).map(move |c| (p as PartyIndex, c as CategoryIndex)))
 }
 
 fn rule_applies(kind: &RuleKind, party: PartyIndex, category: CategoryIndex) -> bool {
     separation_side(kind, party, category).is_some()
         || match kind {
-            RuleKind::Exclusion { forces, .. } | RuleKind::Standoff { forces, .. } => forces.matches(party, category),
-            RuleKind::Cap { party: p, category: c, .. } => *p == party && *c == category,
+            RuleKind::Exclusion { forces, .. } | RuleKind::Standoff { forces, .. } => {
+                forces.matches(party, category)
+            }
+            RuleKind::Cap {
+                party: p,
+                category: c,
+                ..
+            } => *p == party && *c == category,
             RuleKind::Separation { .. } => false,
         }
 }
 
 fn separation_side(kind: &RuleKind, party: PartyIndex, category: CategoryIndex) -> Option<usize> {
-    let RuleKind::Separation { parties, categories, .. } = kind else { return None };
+    let RuleKind::Separation {
+        parties,
+        categories,
+        ..
+    } = kind
+    else {
+        return None;
+    };
     if categories.as_ref().is_some_and(|c| !c.contains(&category)) {
         return None;
     }
@@ -299,22 +348,46 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        let mut instants: Vec<Timestamp> =
-            agreement.rules.iter().flat_map(|r| [r.active_from, r.active_until]).flatten().collect();
+        let mut instants: Vec<Timestamp> = agreement
+            .rules
+            .iter()
+            .flat_map(|r| [r.active_from, r.active_until])
+            .flatten()
+            .collect();
         instants.sort_unstable();
         instants.dedup();
         let names = Names {
-            rules: agreement.rules.iter().map(|r| Arc::from(r.id.as_str())).collect(),
-            parties: agreement.parties.iter().map(|p| Arc::from(p.id.as_str())).collect(),
-            categories: agreement.categories.iter().map(|c| Arc::from(c.id.as_str())).collect(),
-            features: agreement.features.iter().map(|f| Arc::from(f.id.as_str())).collect(),
+            rules: agreement
+                .rules
+                .iter()
+                .map(|r| Arc::from(r.id.as_str()))
+                .collect(),
+            parties: agreement
+                .parties
+                .iter()
+                .map(|p| Arc::from(p.id.as_str()))
+                .collect(),
+            categories: agreement
+                .categories
+                .iter()
+                .map(|c| Arc::from(c.id.as_str()))
+                .collect(),
+            features: agreement
+                .features
+                .iter()
+                .map(|f| Arc::from(f.id.as_str()))
+                .collect(),
         };
         let n_rules = agreement.rules.len();
         let predicate_words = classifier.predicate_count().div_ceil(64).max(1);
         Engine {
             names,
             rules_for,
-            active: agreement.rules.iter().map(|r| r.active_from.is_none()).collect(),
+            active: agreement
+                .rules
+                .iter()
+                .map(|r| r.active_from.is_none())
+                .collect(),
             instants,
             next_instant: 0,
             last_t: None,
@@ -392,7 +465,10 @@ impl Engine {
             set_bit(&mut self.scratch_bits, hit.predicate as usize, true);
         }
         let n_categories = self.classifier.agreement.categories.len();
-        let rules = std::mem::take(&mut self.rules_for[usize::from(report.party) * n_categories + usize::from(report.category)]);
+        let rules = std::mem::take(
+            &mut self.rules_for
+                [usize::from(report.party) * n_categories + usize::from(report.category)],
+        );
         let old_count = self.units[unit as usize].count;
         {
             let state = &mut self.units[unit as usize];
@@ -403,7 +479,8 @@ impl Engine {
         for &rule in &rules {
             self.apply_rule(rule, unit, old_count, report, events);
         }
-        self.rules_for[usize::from(report.party) * n_categories + usize::from(report.category)] = rules;
+        self.rules_for[usize::from(report.party) * n_categories + usize::from(report.category)] =
+            rules;
         let base = unit as usize * words;
         self.predicate_bits[base..base + words].copy_from_slice(&self.scratch_bits);
         Ok(())
@@ -413,12 +490,17 @@ impl Engine {
     fn unit_for(&mut self, report: &ReportRef) -> Result<u32, String> {
         let hash = self.hasher.hash_one(report.unit);
         let units = &self.units;
-        if let Some(&index) = self.unit_index.find(hash, |&i| &*units[i as usize].name == report.unit) {
+        if let Some(&index) = self
+            .unit_index
+            .find(hash, |&i| &*units[i as usize].name == report.unit)
+        {
             let state = &self.units[index as usize];
             if state.party != report.party {
                 return Err(format!(
                     "unit {:?} changed party from {} to {}: a unit's party never changes",
-                    report.unit, self.names.parties[usize::from(state.party)], self.names.parties[usize::from(report.party)]
+                    report.unit,
+                    self.names.parties[usize::from(state.party)],
+                    self.names.parties[usize::from(report.party)]
                 ));
             }
             if state.category != report.category {
@@ -432,7 +514,10 @@ impl Engine {
             return Ok(index);
         }
         if self.units.len() >= MAX_UNITS {
-            return Err(format!("more than {MAX_UNITS} units: refusing unit {:?}", report.unit));
+            return Err(format!(
+                "more than {MAX_UNITS} units: refusing unit {:?}",
+                report.unit
+            ));
         }
         let index = self.units.len() as u32;
         self.units.push(UnitState {
@@ -445,13 +530,23 @@ impl Engine {
         });
         let hasher = self.hasher;
         let units = &self.units;
-        self.unit_index.insert_unique(hash, index, |&i| hasher.hash_one(&*units[i as usize].name));
-        self.predicate_bits.extend(std::iter::repeat_n(0, self.predicate_words));
-        self.breached_bits.extend(std::iter::repeat_n(0, self.rule_words));
+        self.unit_index
+            .insert_unique(hash, index, |&i| hasher.hash_one(&*units[i as usize].name));
+        self.predicate_bits
+            .extend(std::iter::repeat_n(0, self.predicate_words));
+        self.breached_bits
+            .extend(std::iter::repeat_n(0, self.rule_words));
         Ok(index)
     }
 
-    fn apply_rule(&mut self, rule: RuleIndex, unit: u32, old_count: u64, report: &ReportRef, events: &mut Vec<Event>) {
+    fn apply_rule(
+        &mut self,
+        rule: RuleIndex,
+        unit: u32,
+        old_count: u64,
+        report: &ReportRef,
+        events: &mut Vec<Event>,
+    ) {
         let r = rule as usize;
         let active = self.active[r];
         let agreement = self.classifier.agreement.clone();
@@ -465,7 +560,11 @@ impl Engine {
                 let slot = unit as usize * self.rule_words;
                 if inside != bit(&self.breached_bits[slot..], r) {
                     set_bit(&mut self.breached_bits[slot..], r, inside);
-                    let kind = if inside { EventKind::ExclusionBreach } else { EventKind::ExclusionCleared };
+                    let kind = if inside {
+                        EventKind::ExclusionBreach
+                    } else {
+                        EventKind::ExclusionCleared
+                    };
                     events.push(self.unit_event(report.t, rule, kind, unit));
                 }
             }
@@ -479,17 +578,29 @@ impl Engine {
                 if near != bit(&self.breached_bits[slot..], r) {
                     set_bit(&mut self.breached_bits[slot..], r, near);
                     let distance_m = if near {
-                        report.hits.iter().find(|h| h.predicate == p).map(|h| h.distance_m).unwrap_or(0.0)
+                        report
+                            .hits
+                            .iter()
+                            .find(|h| h.predicate == p)
+                            .map(|h| h.distance_m)
+                            .unwrap_or(0.0)
                     } else {
                         self.classifier.distance_m(*target, report.lon, report.lat)
                     };
-                    let kind = if near { EventKind::StandoffBreach } else { EventKind::StandoffCleared };
+                    let kind = if near {
+                        EventKind::StandoffBreach
+                    } else {
+                        EventKind::StandoffCleared
+                    };
                     events.push(self.standoff_event(report.t, rule, kind, unit, distance_m));
                 }
             }
             RuleKind::Cap { max, .. } => {
                 let p = predicate.unwrap() as usize;
-                let was_inside = bit(&self.predicate_bits[unit as usize * self.predicate_words..], p);
+                let was_inside = bit(
+                    &self.predicate_bits[unit as usize * self.predicate_words..],
+                    p,
+                );
                 let inside = bit(&self.scratch_bits, p);
                 let before = if was_inside { old_count } else { 0 };
                 let after = if inside { report.count } else { 0 };
@@ -501,21 +612,38 @@ impl Engine {
                     let exceeded = self.cap_total[r] > *max;
                     if exceeded != self.cap_exceeded[r] {
                         self.cap_exceeded[r] = exceeded;
-                        let kind = if exceeded { EventKind::CapExceeded } else { EventKind::CapRestored };
+                        let kind = if exceeded {
+                            EventKind::CapExceeded
+                        } else {
+                            EventKind::CapRestored
+                        };
                         let mut event = self.cap_event(report.t, rule, kind);
                         event.unit = Some(self.units[unit as usize].name.clone());
                         events.push(event);
                     }
                 }
             }
-            RuleKind::Separation { .. } => self.apply_separation(rule, unit, report, active, events),
+            RuleKind::Separation { .. } => {
+                self.apply_separation(rule, unit, report, active, events)
+            }
         }
     }
 
-    fn apply_separation(&mut self, rule: RuleIndex, unit: u32, report: &ReportRef, active: bool, events: &mut Vec<Event>) {
+    fn apply_separation(
+        &mut self,
+        rule: RuleIndex,
+        unit: u32,
+        report: &ReportRef,
+        active: bool,
+        events: &mut Vec<Event>,
+    ) {
         let s = self.separation_of_rule[rule as usize].expect("a separation rule has its state");
-        let side = separation_side(&self.classifier.agreement.rules[rule as usize].kind, report.party, report.category)
-            .expect("rules_for lists only rules that apply");
+        let side = separation_side(
+            &self.classifier.agreement.rules[rule as usize].kind,
+            report.party,
+            report.category,
+        )
+        .expect("rules_for lists only rules that apply");
         let sep = &mut self.separations[s];
         sep.sides[side].set(unit, report.lon, report.lat);
         if !active {
@@ -527,7 +655,9 @@ impl Engine {
         let mut cleared: Vec<(u32, f64)> = Vec::new();
         if let Some(list) = sep.partners[side].get_mut(&unit) {
             list.retain(|&other| {
-                let there = sep.sides[1 - side].position(other).expect("a partner is in the grid");
+                let there = sep.sides[1 - side]
+                    .position(other)
+                    .expect("a partner is in the grid");
                 let d = distance_point_point_m(here, there);
                 if d >= min_m {
                     cleared.push((other, d));
@@ -538,7 +668,9 @@ impl Engine {
             });
         }
         for &(other, _) in &cleared {
-            let list = sep.partners[1 - side].get_mut(&other).expect("pairs are kept on both sides");
+            let list = sep.partners[1 - side]
+                .get_mut(&other)
+                .expect("pairs are kept on both sides");
             list.retain(|&u| u != unit);
             if list.is_empty() {
                 sep.partners[1 - side].remove(&other);
@@ -562,10 +694,26 @@ impl Engine {
             sep.partners[side].remove(&unit);
         }
         for (other, d) in cleared {
-            events.push(self.separation_event(report.t, rule, EventKind::SeparationCleared, side, unit, other, d));
+            events.push(self.separation_event(
+                report.t,
+                rule,
+                EventKind::SeparationCleared,
+                side,
+                unit,
+                other,
+                d,
+            ));
         }
         for (other, d) in started {
-            events.push(self.separation_event(report.t, rule, EventKind::SeparationBreach, side, unit, other, d));
+            events.push(self.separation_event(
+                report.t,
+                rule,
+                EventKind::SeparationBreach,
+                side,
+                unit,
+                other,
+                d,
+            ));
         }
     }
 
@@ -600,7 +748,9 @@ impl Engine {
                 let p = predicate.unwrap() as usize;
                 for unit in 0..self.units.len() {
                     let state = &self.units[unit];
-                    if !forces.matches(state.party, state.category) || !bit(&self.predicate_bits[unit * self.predicate_words..], p) {
+                    if !forces.matches(state.party, state.category)
+                        || !bit(&self.predicate_bits[unit * self.predicate_words..], p)
+                    {
                         continue;
                     }
                     set_bit(&mut self.breached_bits[unit * self.rule_words..], r, true);
@@ -625,7 +775,9 @@ impl Engine {
                 let mut pairs = Vec::new();
                 let sep = &self.separations[s];
                 for unit in 0..self.units.len() as u32 {
-                    let Some(here) = sep.sides[0].position(unit) else { continue };
+                    let Some(here) = sep.sides[0].position(unit) else {
+                        continue;
+                    };
                     sep.sides[1].for_each_candidate(here[0], here[1], sep.min_m, |other, there| {
                         let d = distance_point_point_m(here, there);
                         if d < sep.min_m {
@@ -638,7 +790,15 @@ impl Engine {
                     let sep = &mut self.separations[s];
                     sep.partners[0].entry(a).or_default().push(b);
                     sep.partners[1].entry(b).or_default().push(a);
-                    events.push(self.separation_event(t, rule, EventKind::SeparationBreach, 0, a, b, d));
+                    events.push(self.separation_event(
+                        t,
+                        rule,
+                        EventKind::SeparationBreach,
+                        0,
+                        a,
+                        b,
+                        d,
+                    ));
                 }
             }
         }
@@ -674,13 +834,23 @@ impl Engine {
             RuleKind::Separation { .. } => {
                 let s = self.separation_of_rule[r].unwrap();
                 let partners = std::mem::take(&mut self.separations[s].partners);
-                let mut pairs: Vec<(u32, u32)> =
-                    partners[0].iter().flat_map(|(&a, list)| list.iter().map(move |&b| (a, b))).collect();
+                let mut pairs: Vec<(u32, u32)> = partners[0]
+                    .iter()
+                    .flat_map(|(&a, list)| list.iter().map(move |&b| (a, b)))
+                    .collect();
                 pairs.sort_unstable();
                 for (a, b) in pairs {
                     let (ua, ub) = (&self.units[a as usize], &self.units[b as usize]);
                     let d = distance_point_point_m([ua.lon, ua.lat], [ub.lon, ub.lat]);
-                    closing.push(self.separation_event(t, rule, EventKind::SeparationCleared, 0, a, b, d));
+                    closing.push(self.separation_event(
+                        t,
+                        rule,
+                        EventKind::SeparationCleared,
+                        0,
+                        a,
+                        b,
+                        d,
+                    ));
                 }
             }
         }
@@ -697,18 +867,29 @@ impl Engine {
         let mut event = Event::new(t, &self.names.rules[rule as usize], kind);
         event.unit = Some(state.name.clone());
         event.party = Some(self.names.parties[usize::from(state.party)].clone());
-        if let RuleKind::Exclusion { zone, .. } = self.classifier.agreement.rules[rule as usize].kind {
+        if let RuleKind::Exclusion { zone, .. } =
+            self.classifier.agreement.rules[rule as usize].kind
+        {
             event.zone = Some(self.names.features[zone as usize].clone());
         }
         event
     }
 
-    fn standoff_event(&self, t: Timestamp, rule: RuleIndex, kind: EventKind, unit: u32, distance_m: f64) -> Event {
+    fn standoff_event(
+        &self,
+        t: Timestamp,
+        rule: RuleIndex,
+        kind: EventKind,
+        unit: u32,
+        distance_m: f64,
+    ) -> Event {
         let state = &self.units[unit as usize];
         let mut event = Event::new(t, &self.names.rules[rule as usize], kind);
         event.unit = Some(state.name.clone());
         event.party = Some(self.names.parties[usize::from(state.party)].clone());
-        if let RuleKind::Standoff { target, min_km, .. } = self.classifier.agreement.rules[rule as usize].kind {
+        if let RuleKind::Standoff { target, min_km, .. } =
+            self.classifier.agreement.rules[rule as usize].kind
+        {
             event.target = Some(self.names.features[target as usize].clone());
             event.limit_km = Some(min_km);
         }
@@ -718,7 +899,13 @@ impl Engine {
 
     fn cap_event(&self, t: Timestamp, rule: RuleIndex, kind: EventKind) -> Event {
         let mut event = Event::new(t, &self.names.rules[rule as usize], kind);
-        if let RuleKind::Cap { zone, party, category, max } = self.classifier.agreement.rules[rule as usize].kind {
+        if let RuleKind::Cap {
+            zone,
+            party,
+            category,
+            max,
+        } = self.classifier.agreement.rules[rule as usize].kind
+        {
             event.zone = Some(self.names.features[zone as usize].clone());
             event.party = Some(self.names.parties[usize::from(party)].clone());
             event.category = Some(self.names.categories[usize::from(category)].clone());
@@ -740,12 +927,18 @@ impl Engine {
         distance_m: f64,
     ) -> Event {
         // The first party's unit is always `unit`, whichever of the two reported.
-        let (first, second) = if side == 0 { (unit, other) } else { (other, unit) };
+        let (first, second) = if side == 0 {
+            (unit, other)
+        } else {
+            (other, unit)
+        };
         let mut event = Event::new(t, &self.names.rules[rule as usize], kind);
         event.unit = Some(self.units[first as usize].name.clone());
         event.other = Some(self.units[second as usize].name.clone());
         event.distance_km = Some(distance_m / 1000.0);
-        if let RuleKind::Separation { min_km, .. } = self.classifier.agreement.rules[rule as usize].kind {
+        if let RuleKind::Separation { min_km, .. } =
+            self.classifier.agreement.rules[rule as usize].kind
+        {
             event.limit_km = Some(min_km);
         }
         event

@@ -48,7 +48,10 @@ impl EventKind {
     pub fn is_breach(self) -> bool {
         matches!(
             self,
-            EventKind::ExclusionBreach | EventKind::CapExceeded | EventKind::StandoffBreach | EventKind::SeparationBreach
+            EventKind::ExclusionBreach
+                | EventKind::CapExceeded
+                | EventKind::StandoffBreach
+                | EventKind::SeparationBreach
         )
     }
 }

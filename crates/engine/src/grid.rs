@@ -50,7 +50,10 @@ impl UnitGrid {
     }
 
     fn key(&self, lon: f64, lat: f64) -> CellKey {
-        ((lon / self.cell_deg).floor() as i32, (lat / self.cell_deg).floor() as i32)
+        (
+            (lon / self.cell_deg).floor() as i32,
+            (lat / self.cell_deg).floor() as i32,
+        )
     }
 
     /// Puts `unit` at `[lon, lat]`, moving it if it is already in the grid.
@@ -75,7 +78,9 @@ impl UnitGrid {
 
     /// Takes `unit` out of the grid (nothing happens when it is not there).
     pub fn remove(&mut self, unit: u32) {
-        let Some(Some((key, at))) = self.slots.get(unit as usize).copied() else { return };
+        let Some(Some((key, at))) = self.slots.get(unit as usize).copied() else {
+            return;
+        };
         let cell = self.cells.get_mut(&key).expect("slot names a cell");
         cell.swap_remove(at as usize);
         if let Some(&(moved, _)) = cell.get(at as usize) {
@@ -95,7 +100,13 @@ impl UnitGrid {
 
     /// Calls `visit(unit, [lon, lat])` for every unit that may be within `radius_m` of the
     /// point (a superset: the caller measures). Each unit is visited at most once.
-    pub fn for_each_candidate(&self, lon: f64, lat: f64, radius_m: f64, mut visit: impl FnMut(u32, [f64; 2])) {
+    pub fn for_each_candidate(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        mut visit: impl FnMut(u32, [f64; 2]),
+    ) {
         let radius_rad = radius_m / EARTH_RADIUS_M;
         let radius_deg = radius_rad.to_degrees();
         let lat_lo = lat - radius_deg;
@@ -103,11 +114,15 @@ impl UnitGrid {
         // Longitude half-span of the cap's bounding box; the whole circle when the cap
         // reaches a pole or is wider than a hemisphere.
         let lat_rad = lat.to_radians();
-        let whole_circle = lat_hi >= 90.0 || lat_lo <= -90.0 || radius_rad >= std::f64::consts::FRAC_PI_2;
+        let whole_circle =
+            lat_hi >= 90.0 || lat_lo <= -90.0 || radius_rad >= std::f64::consts::FRAC_PI_2;
         let dlon_deg = if whole_circle {
             180.0
         } else {
-            (radius_rad.sin() / lat_rad.cos()).min(1.0).asin().to_degrees()
+            (radius_rad.sin() / lat_rad.cos())
+                .min(1.0)
+                .asin()
+                .to_degrees()
         };
         let row_lo = (lat_lo.max(-90.0) / self.cell_deg).floor() as i32;
         let row_hi = (lat_hi.min(90.0) / self.cell_deg).floor() as i32;
@@ -161,7 +176,10 @@ mod tests {
         let mut out: Vec<u32> = points
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.filter(|p| distance_point_point_m(*p, q) < radius_m).map(|_| i as u32))
+            .filter_map(|(i, p)| {
+                p.filter(|p| distance_point_point_m(*p, q) < radius_m)
+                    .map(|_| i as u32)
+            })
             .collect();
         out.sort_unstable();
         out
@@ -184,7 +202,13 @@ mod tests {
     fn point_near(centre: [f64; 2], spread_deg: f64) -> impl Strategy<Value = [f64; 2]> {
         (-spread_deg..spread_deg, -spread_deg..spread_deg).prop_map(move |(dx, dy)| {
             let lon = centre[0] + dx;
-            let lon = if lon > 180.0 { lon - 360.0 } else if lon < -180.0 { lon + 360.0 } else { lon };
+            let lon = if lon > 180.0 {
+                lon - 360.0
+            } else if lon < -180.0 {
+                lon + 360.0
+            } else {
+                lon
+            };
             [lon, (centre[1] + dy).clamp(-90.0, 90.0)]
         })
     }

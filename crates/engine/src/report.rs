@@ -32,7 +32,10 @@ pub struct RawReport<'a> {
 /// Reads one line (without its newline).
 pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, String> {
     if line.len() > MAX_LINE_BYTES {
-        return Err(format!("line of {} bytes: a report is at most {MAX_LINE_BYTES}", line.len()));
+        return Err(format!(
+            "line of {} bytes: a report is at most {MAX_LINE_BYTES}",
+            line.len()
+        ));
     }
     let fields = match fast::fields(line) {
         Some(fields) => fields,
@@ -63,16 +66,23 @@ impl<'a> Fields<'a> {
     fn check(self) -> Result<RawReport<'a>, String> {
         let t = Timestamp::parse(&self.t).map_err(|err| format!("`t`: {err}"))?;
         if self.unit.is_empty() || self.unit.chars().count() > MAX_UNIT_ID_CHARS {
-            return Err(format!("`unit` must be 1 to {MAX_UNIT_ID_CHARS} characters"));
+            return Err(format!(
+                "`unit` must be 1 to {MAX_UNIT_ID_CHARS} characters"
+            ));
         }
         let count = match self.count {
             Count::Missing => 1,
             Count::Whole(n) => n,
             Count::Negative(n) => return Err(format!("`count` must be 0 or more, not {n}")),
-            Count::NotWhole(text) => return Err(format!("`count` must be a whole number, not {text}")),
+            Count::NotWhole(text) => {
+                return Err(format!("`count` must be a whole number, not {text}"))
+            }
         };
         if !(-180.0..=180.0).contains(&self.lon) {
-            return Err(format!("longitude {} is out of range (-180 to 180)", self.lon));
+            return Err(format!(
+                "longitude {} is out of range (-180 to 180)",
+                self.lon
+            ));
         }
         if !(-90.0..=90.0).contains(&self.lat) {
             return Err(format!("latitude {} is out of range (-90 to 90)", self.lat));
@@ -109,7 +119,9 @@ fn slow_fields(line: &[u8]) -> Result<Fields<'_>, String> {
     let report: SlowReport = serde_json::from_slice(line).map_err(|err| {
         let text = err.to_string();
         // serde_json says "at line 1 column N"; the caller names the file's line.
-        let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(head, _)| head);
+        let text = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(head, _)| head);
         format!("not a valid report: {text}")
     })?;
     let count = match report.count {
@@ -140,8 +152,8 @@ mod fast {
 
     /// Powers of ten exactly representable in an f64 (Clinger's fast path).
     const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-        1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
 
     struct Cursor<'a> {
@@ -261,7 +273,14 @@ mod fast {
             self.at = i;
             // SAFETY: only ASCII digits, signs, '.', 'e' and 'E' were accepted.
             let text = unsafe { std::str::from_utf8_unchecked(&b[start..i]) };
-            Some(Number { text, negative, mantissa, digits, fraction_digits, exponent })
+            Some(Number {
+                text,
+                negative,
+                mantissa,
+                digits,
+                fraction_digits,
+                exponent,
+            })
         }
 
         #[inline]
@@ -271,7 +290,11 @@ mod fast {
             // is correctly rounded. Anything else goes to std's parser.
             let value = if !n.exponent && n.digits <= 15 && n.fraction_digits <= 22 {
                 let v = n.mantissa as f64 / POW10[n.fraction_digits as usize];
-                if n.negative { -v } else { v }
+                if n.negative {
+                    -v
+                } else {
+                    v
+                }
             } else {
                 n.text.parse().ok()?
             };
@@ -291,7 +314,9 @@ mod fast {
         }
 
         fn literal(&mut self, word: &[u8]) -> Option<()> {
-            self.bytes[self.at..].starts_with(word).then(|| self.at += word.len())
+            self.bytes[self.at..]
+                .starts_with(word)
+                .then(|| self.at += word.len())
         }
     }
 
@@ -360,7 +385,9 @@ mod fast {
                     }
                     count = Some(Count::Whole(n.mantissa));
                 }
-                KEY_T | KEY_UNIT | KEY_PARTY | KEY_CATEGORY | KEY_LON | KEY_LAT | KEY_COUNT => return None,
+                KEY_T | KEY_UNIT | KEY_PARTY | KEY_CATEGORY | KEY_LON | KEY_LAT | KEY_COUNT => {
+                    return None
+                }
                 _ => c.skip_value()?,
             }
             c.skip_space();
@@ -416,20 +443,50 @@ mod tests {
 
     fn check_error(line: &str, needle: &str) {
         let err = parse_report(line.as_bytes()).unwrap_err();
-        assert!(err.contains(needle), "{line}: {err:?} does not say {needle:?}");
+        assert!(
+            err.contains(needle),
+            "{line}: {err:?} does not say {needle:?}"
+        );
     }
 
     #[test]
     fn says_what_is_wrong() {
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":-3,"lon":35,"lat":33}"#, "0 or more");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":1.5,"lon":35,"lat":33}"#, "whole number");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":35,"lat":95.5}"#, "latitude 95.5");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":181,"lat":33}"#, "longitude 181");
-        check_error(r#"{"t":"2025-12-01T06:00:00+01:00","unit":"u","party":"SY","category":"tank","lon":35,"lat":33}"#, "UTC");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","lon":35,"lat":33}"#, "missing field `category`");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","unit":"v","party":"SY","category":"tank","lon":35,"lat":33}"#, "duplicate field");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":NaN,"lat":33}"#, "not a valid report");
-        check_error(r#"{"t":"2025-12-01T06:00:00Z","unit":"","party":"SY","category":"tank","lon":35,"lat":33}"#, "`unit`");
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":-3,"lon":35,"lat":33}"#,
+            "0 or more",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","count":1.5,"lon":35,"lat":33}"#,
+            "whole number",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":35,"lat":95.5}"#,
+            "latitude 95.5",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":181,"lat":33}"#,
+            "longitude 181",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00+01:00","unit":"u","party":"SY","category":"tank","lon":35,"lat":33}"#,
+            "UTC",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","lon":35,"lat":33}"#,
+            "missing field `category`",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","unit":"v","party":"SY","category":"tank","lon":35,"lat":33}"#,
+            "duplicate field",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"u","party":"SY","category":"tank","lon":NaN,"lat":33}"#,
+            "not a valid report",
+        );
+        check_error(
+            r#"{"t":"2025-12-01T06:00:00Z","unit":"","party":"SY","category":"tank","lon":35,"lat":33}"#,
+            "`unit`",
+        );
         check_error(r#"{"t":"2025-12-01T06:00:00Z""#, "not a valid report");
         check_error("[1,2]", "not a valid report");
     }

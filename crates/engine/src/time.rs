@@ -84,7 +84,9 @@ fn parse_bytes(b: &[u8]) -> Result<Timestamp, &'static str> {
     match rest {
         [b'Z'] | [b'z'] => {}
         [] => return Err("no time zone: write the time in UTC with Z"),
-        [b'+' | b'-', ..] => return Err("only UTC is accepted: write the time with Z, not an offset"),
+        [b'+' | b'-', ..] => {
+            return Err("only UTC is accepted: write the time with Z, not an offset")
+        }
         _ => return Err(SHAPE),
     }
     if !(1..=12).contains(&month) {
@@ -179,7 +181,12 @@ mod tests {
         check_round_trip("2025-12-01T06:00:00Z", 1_764_568_800);
         check_round_trip("2024-02-29T23:59:59.5Z", 1_709_251_199);
         check_round_trip("1969-12-31T23:59:59.000000001Z", -1);
-        assert_eq!(Timestamp::parse("2025-12-01T06:00:00.250Z").unwrap().subsec_nanos(), 250_000_000);
+        assert_eq!(
+            Timestamp::parse("2025-12-01T06:00:00.250Z")
+                .unwrap()
+                .subsec_nanos(),
+            250_000_000
+        );
     }
 
     #[test]

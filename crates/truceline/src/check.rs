@@ -28,16 +28,27 @@ fn names<T>(ids: impl IntoIterator<Item = T>, name: impl Fn(T) -> String) -> Str
 }
 
 fn forces(agreement: &Agreement, filter: &ForceFilter) -> String {
-    let parties = names(filter.parties.iter(), |&p| agreement.parties[usize::from(p)].id.clone());
+    let parties = names(filter.parties.iter(), |&p| {
+        agreement.parties[usize::from(p)].id.clone()
+    });
     match &filter.categories {
         None => format!("{parties} (all categories)"),
-        Some(cats) => format!("{parties} ({})", names(cats.iter(), |&c| agreement.categories[usize::from(c)].id.clone())),
+        Some(cats) => format!(
+            "{parties} ({})",
+            names(cats.iter(), |&c| agreement.categories[usize::from(c)]
+                .id
+                .clone())
+        ),
     }
 }
 
 /// Writes what the agreement holds, as a person reads it.
 pub fn describe(agreement: &Agreement, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{} (version {}): {}", agreement.id, agreement.version, agreement.title)?;
+    writeln!(
+        out,
+        "{} (version {}): {}",
+        agreement.id, agreement.version, agreement.title
+    )?;
     writeln!(out, "\nParties")?;
     for p in &agreement.parties {
         writeln!(out, "  {:<10} {:<9} {}", p.id, p.role.as_str(), p.name)?;
@@ -49,36 +60,71 @@ pub fn describe(agreement: &Agreement, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "\nZones")?;
     for f in &agreement.features {
         if let Shape::Zone(zone) = &f.shape {
-            writeln!(out, "  {:<14} {:>9.1} km²  {:>6} vertices  {}", f.id, zone.area_km2(), zone.vertex_count(), f.name.as_deref().unwrap_or(""))?;
+            writeln!(
+                out,
+                "  {:<14} {:>9.1} km²  {:>6} vertices  {}",
+                f.id,
+                zone.area_km2(),
+                zone.vertex_count(),
+                f.name.as_deref().unwrap_or("")
+            )?;
         }
     }
     writeln!(out, "\nLines")?;
     for f in &agreement.features {
         if let Shape::Line(line) = &f.shape {
-            writeln!(out, "  {:<14} {:>9.1} km   {:>6} vertices  {}", f.id, line.length_km(), line.vertex_count(), f.name.as_deref().unwrap_or(""))?;
+            writeln!(
+                out,
+                "  {:<14} {:>9.1} km   {:>6} vertices  {}",
+                f.id,
+                line.length_km(),
+                line.vertex_count(),
+                f.name.as_deref().unwrap_or("")
+            )?;
         }
     }
     writeln!(out, "\nRules")?;
     for rule in &agreement.rules {
         let feature = |i: u32| agreement.features[i as usize].id.clone();
         let what = match &rule.kind {
-            RuleKind::Exclusion { zone, forces: f } => format!("no {} in {}", forces(agreement, f), feature(*zone)),
-            RuleKind::Cap { zone, party, category, max } => format!(
+            RuleKind::Exclusion { zone, forces: f } => {
+                format!("no {} in {}", forces(agreement, f), feature(*zone))
+            }
+            RuleKind::Cap {
+                zone,
+                party,
+                category,
+                max,
+            } => format!(
                 "at most {max} {} of {} in {}",
                 agreement.categories[usize::from(*category)].id,
                 agreement.parties[usize::from(*party)].id,
                 feature(*zone)
             ),
-            RuleKind::Standoff { target, forces: f, min_km } => {
-                format!("{} at least {min_km} km from {}", forces(agreement, f), feature(*target))
+            RuleKind::Standoff {
+                target,
+                forces: f,
+                min_km,
+            } => {
+                format!(
+                    "{} at least {min_km} km from {}",
+                    forces(agreement, f),
+                    feature(*target)
+                )
             }
-            RuleKind::Separation { parties, categories, min_km } => format!(
+            RuleKind::Separation {
+                parties,
+                categories,
+                min_km,
+            } => format!(
                 "{} and {} at least {min_km} km apart{}",
                 agreement.parties[usize::from(parties[0])].id,
                 agreement.parties[usize::from(parties[1])].id,
                 categories.as_ref().map_or(String::new(), |c| format!(
                     " ({})",
-                    names(c.iter(), |&c| agreement.categories[usize::from(c)].id.clone())
+                    names(c.iter(), |&c| agreement.categories[usize::from(c)]
+                        .id
+                        .clone())
                 ))
             ),
         };
@@ -88,7 +134,12 @@ pub fn describe(agreement: &Agreement, out: &mut impl Write) -> io::Result<()> {
             (None, Some(until)) => format!("until {until}"),
             (Some(from), Some(until)) => format!("{from} to {until}"),
         };
-        writeln!(out, "  {:<26} {:<10} {what}; {window}", rule.id, rule.kind.name())?;
+        writeln!(
+            out,
+            "  {:<26} {:<10} {what}; {window}",
+            rule.id,
+            rule.kind.name()
+        )?;
     }
     Ok(())
 }

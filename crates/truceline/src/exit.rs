@@ -26,7 +26,10 @@ pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
 /// Prints the error with its chain of context and picks the exit status.
 pub fn report(err: anyhow::Error) -> ExitCode {
     eprintln!("error: {err:#}");
-    if err.chain().any(|cause| cause.downcast_ref::<BadInput>().is_some()) {
+    if err
+        .chain()
+        .any(|cause| cause.downcast_ref::<BadInput>().is_some())
+    {
         ExitCode::from(2)
     } else {
         ExitCode::from(1)

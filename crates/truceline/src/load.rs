@@ -14,19 +14,29 @@ const MAX_AGREEMENT_BYTES: u64 = 16 * 1024 * 1024;
 const MAX_GEOMETRY_BYTES: u64 = 512 * 1024 * 1024;
 
 pub fn read_limited(path: &Path, limit_bytes: u64) -> anyhow::Result<String> {
-    let meta = std::fs::metadata(path).map_err(|err| bad_input(format!("{}: {err}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|err| bad_input(format!("{}: {err}", path.display())))?;
     if meta.len() > limit_bytes {
-        return Err(bad_input(format!("{}: {} bytes, more than the {limit_bytes} allowed", path.display(), meta.len())));
+        return Err(bad_input(format!(
+            "{}: {} bytes, more than the {limit_bytes} allowed",
+            path.display(),
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|err| bad_input(format!("{}: not UTF-8 text ({err})", path.display())))
+    String::from_utf8(bytes)
+        .map_err(|err| bad_input(format!("{}: not UTF-8 text ({err})", path.display())))
 }
 
 /// Loads and validates an agreement and its geometry file.
 pub fn agreement(path: &Path) -> anyhow::Result<Arc<Agreement>> {
     let text = read_limited(path, MAX_AGREEMENT_BYTES)?;
-    let source = AgreementSource::parse(&text, &path.display().to_string()).map_err(|err| bad_input(err.to_string()))?;
-    let geometry_path = path.parent().unwrap_or(Path::new(".")).join(source.geometry_path());
+    let source = AgreementSource::parse(&text, &path.display().to_string())
+        .map_err(|err| bad_input(err.to_string()))?;
+    let geometry_path = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(source.geometry_path());
     let geometry = read_limited(&geometry_path, MAX_GEOMETRY_BYTES)?;
     let agreement = source
         .build(&geometry, &geometry_path.display().to_string())

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use truceline_engine::report::MAX_LINE_BYTES;
-use truceline_engine::{classify_chunk_into, Classifier, ClassifiedChunk, Engine, Event, EventKind};
+use truceline_engine::{
+    classify_chunk_into, ClassifiedChunk, Classifier, Engine, Event, EventKind,
+};
 
 use crate::exit::bad_input;
 use crate::load;
@@ -76,14 +78,20 @@ impl Summary {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let agreement = load::agreement(&args.agreement)?;
     let mut engine = Engine::new(agreement);
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).clamp(1, 64);
-    let input = File::open(&args.tracks).map_err(|err| bad_input(format!("{}: {err}", args.tracks.display())))?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, 64);
+    let input = File::open(&args.tracks)
+        .map_err(|err| bad_input(format!("{}: {err}", args.tracks.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = (io::stderr().is_terminal() && size >= PROGRESS_MIN_BYTES).then(|| {
         let bar = indicatif::ProgressBar::new(size);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .expect("a valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("a valid template"),
         );
         bar
     });
@@ -93,18 +101,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (mut sink, partial): (Box<dyn Write>, Option<PathBuf>) = match &args.out {
         Some(path) => {
             let partial = path.with_extension("partial");
-            let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-            (Box::new(io::BufWriter::with_capacity(1 << 16, file)), Some(partial))
+            let file = File::create(&partial)
+                .with_context(|| format!("creating {}", partial.display()))?;
+            (
+                Box::new(io::BufWriter::with_capacity(1 << 16, file)),
+                Some(partial),
+            )
         }
-        None => (Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())), None),
+        None => (
+            Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+            None,
+        ),
     };
     let tracks_name = args.tracks.display().to_string();
-    let result = replay(&mut engine, input, &tracks_name, threads, |events, bytes| {
-        if let Some(bar) = &progress {
-            bar.inc(bytes);
-        }
-        write_events(&mut sink, events)
-    });
+    let result = replay(
+        &mut engine,
+        input,
+        &tracks_name,
+        threads,
+        |events, bytes| {
+            if let Some(bar) = &progress {
+                bar.inc(bytes);
+            }
+            write_events(&mut sink, events)
+        },
+    );
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -121,7 +142,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     sink.flush().context("writing the events")?;
     drop(sink);
     if let (Some(partial), Some(out)) = (partial, &args.out) {
-        std::fs::rename(&partial, out).with_context(|| format!("moving the events into {}", out.display()))?;
+        std::fs::rename(&partial, out)
+            .with_context(|| format!("moving the events into {}", out.display()))?;
     }
     summary.print(&mut io::stderr().lock())?;
     Ok(ExitCode::SUCCESS)
@@ -150,7 +172,12 @@ pub fn replay(
     // Buffers and chunks go back to be reused: fewer page faults, steady memory.
     let (free_buffer_tx, free_buffer_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 4);
     let (free_chunk_tx, free_chunk_rx) = crossbeam_channel::bounded::<ClassifiedChunk>(threads * 4);
-    let mut summary = Summary { reports: 0, units: 0, events_by_kind: BTreeMap::new(), elapsed: Duration::ZERO };
+    let mut summary = Summary {
+        reports: 0,
+        units: 0,
+        events_by_kind: BTreeMap::new(),
+        elapsed: Duration::ZERO,
+    };
     for kind in EventKind::ALL {
         summary.events_by_kind.insert(kind.as_str(), 0);
     }
@@ -158,7 +185,8 @@ pub fn replay(
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let reader = scope.spawn(move || read_chunks(input, work_tx, free_buffer_rx));
         for _ in 0..threads {
-            let (work_rx, done_tx, classifier) = (work_rx.clone(), done_tx.clone(), classifier.clone());
+            let (work_rx, done_tx, classifier) =
+                (work_rx.clone(), done_tx.clone(), classifier.clone());
             let (free_buffer_tx, free_chunk_rx) = (free_buffer_tx.clone(), free_chunk_rx.clone());
             scope.spawn(move || {
                 for (seq, bytes, first_line) in work_rx {
@@ -187,12 +215,18 @@ pub fn replay(
                     let applied = engine.apply_chunk(&chunk, &mut events);
                     summary.reports += chunk.report_count() as u64;
                     for event in &events {
-                        *summary.events_by_kind.entry(event.kind.as_str()).or_default() += 1;
+                        *summary
+                            .events_by_kind
+                            .entry(event.kind.as_str())
+                            .or_default() += 1;
                     }
                     on_events(&events, bytes).context("writing the events")?;
                     if let Err(err) = applied {
                         summary.reports -= chunk.report_count() as u64;
-                        return Err(bad_input(format!("{input_name}:{}: {}", err.line, err.message)));
+                        return Err(bad_input(format!(
+                            "{input_name}:{}: {}",
+                            err.line, err.message
+                        )));
                     }
                     let _ = free_chunk_tx.try_send(chunk);
                 }
@@ -281,18 +315,30 @@ const EXAMPLE_TRACKS: &[u8] = include_bytes!("../../../examples/golan-illustrati
 
 /// Loads the bundled example agreement (illustrative geometry, not the legal lines).
 pub fn example_agreement() -> anyhow::Result<Arc<truceline_engine::Agreement>> {
-    let source = truceline_engine::AgreementSource::parse(EXAMPLE_AGREEMENT, "examples/golan-illustrative/agreement.toml")?;
-    Ok(Arc::new(source.build(EXAMPLE_ZONES, "examples/golan-illustrative/zones.geojson")?))
+    let source = truceline_engine::AgreementSource::parse(
+        EXAMPLE_AGREEMENT,
+        "examples/golan-illustrative/agreement.toml",
+    )?;
+    Ok(Arc::new(source.build(
+        EXAMPLE_ZONES,
+        "examples/golan-illustrative/zones.geojson",
+    )?))
 }
 
 pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let agreement = example_agreement()?;
     let mut engine = Engine::new(agreement.clone());
     let mut all = Vec::new();
-    let summary = replay(&mut engine, EXAMPLE_TRACKS, "examples/golan-illustrative/tracks.jsonl", 2, |events, _| {
-        all.extend_from_slice(events);
-        Ok(())
-    })?;
+    let summary = replay(
+        &mut engine,
+        EXAMPLE_TRACKS,
+        "examples/golan-illustrative/tracks.jsonl",
+        2,
+        |events, _| {
+            all.extend_from_slice(events);
+            Ok(())
+        },
+    )?;
     let mut out = io::stdout().lock();
     crate::check::describe(&agreement, &mut out)?;
     writeln!(out)?;
@@ -315,7 +361,11 @@ pub fn write_findings(
         let breaches = mine.iter().filter(|e| e.kind.is_breach()).count();
         let mut open: BTreeMap<String, &Event> = BTreeMap::new();
         for e in &mine {
-            let key = format!("{}|{}", e.unit.as_deref().unwrap_or(""), e.other.as_deref().unwrap_or(""));
+            let key = format!(
+                "{}|{}",
+                e.unit.as_deref().unwrap_or(""),
+                e.other.as_deref().unwrap_or("")
+            );
             if e.kind.is_breach() {
                 open.insert(key, e);
             } else if e.kind == EventKind::CapRestored {
@@ -339,7 +389,11 @@ pub fn write_findings(
         writeln!(out, "  {}", one_line(e))?;
     }
     if events.len() > timeline {
-        writeln!(out, "  ... {} more (truceline replay writes them all as JSON Lines)", events.len() - timeline)?;
+        writeln!(
+            out,
+            "  ... {} more (truceline replay writes them all as JSON Lines)",
+            events.len() - timeline
+        )?;
     }
     Ok(())
 }
@@ -382,6 +436,15 @@ pub fn one_line(e: &Event) -> String {
             e.limit_km.unwrap_or(0.0)
         ),
     };
-    let reason = if e.reason.is_some() { " (rule no longer in force)" } else { "" };
-    format!("{}  {:<18} {:<24} {what}{reason}", e.t, e.kind.as_str(), e.rule)
+    let reason = if e.reason.is_some() {
+        " (rule no longer in force)"
+    } else {
+        ""
+    };
+    format!(
+        "{}  {:<18} {:<24} {what}{reason}",
+        e.t,
+        e.kind.as_str(),
+        e.rule
+    )
 }
