@@ -839,3 +839,180 @@ fn rings(value: &serde_json::Value) -> Result<Vec<Vec<LonLat>>, String> {
         .map(positions)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEAD: &str =
+        "[agreement]\nid = \"t\"\ntitle = \"T\"\nversion = 1\ngeometry = \"z.geojson\"\n\
+        [[parties]]\nid = \"A\"\nname = \"A\"\nrole = \"party\"\n\
+        [[parties]]\nid = \"B\"\nname = \"B\"\nrole = \"party\"\n\
+        [[categories]]\nid = \"tank\"\nname = \"Tanks\"\n";
+    const ZONES: &str = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"id":"sq"},"geometry":{"type":"Polygon","coordinates":[[[35,33],[36,33],[36,34],[35,34],[35,33]]]}},
+        {"type":"Feature","properties":{"id":"ln"},"geometry":{"type":"LineString","coordinates":[[35,33],[36,34]]}}]}"#;
+
+    fn load(toml: &str, zones: &str) -> Result<Agreement, AgreementError> {
+        AgreementSource::parse(toml, "agreement.toml")?.build(zones, "z.geojson")
+    }
+
+    /// Loads HEAD + `rules` and expects an error whose text holds every needle.
+    fn check_error(rules: &str, zones: &str, needles: &[&str]) {
+        let err = load(&format!("{HEAD}{rules}"), zones)
+            .expect_err(rules)
+            .to_string();
+        for needle in needles {
+            assert!(
+                err.contains(needle),
+                "{err:?} lacks {needle:?} (rules: {rules})"
+            );
+        }
+    }
+
+    #[test]
+    fn loads_every_rule_kind() {
+        let rules = "[[rules]]\nid = \"x\"\nkind = \"exclusion\"\nzone = \"sq\"\nparties = [\"A\"]\n\
+            [[rules]]\nid = \"c\"\nkind = \"cap\"\nzone = \"sq\"\nparty = \"A\"\ncategory = \"tank\"\nmax = 3\n\
+            [[rules]]\nid = \"s\"\nkind = \"standoff\"\ntarget = \"ln\"\nparties = [\"B\"]\ncategories = [\"tank\"]\nmin_km = 2.5\n\
+            [[rules]]\nid = \"p\"\nkind = \"separation\"\nparties = [\"B\", \"A\"]\nmin_km = 2\n\
+            active_from = \"2026-01-01T00:00:00Z\"\nactive_until = \"2026-01-02T00:00:00Z\"\n";
+        let a = load(&format!("{HEAD}{rules}"), ZONES).unwrap();
+        assert_eq!(a.rules.len(), 4);
+        assert_eq!(
+            a.rules[3].kind,
+            RuleKind::Separation {
+                parties: [1, 0],
+                categories: None,
+                min_km: 2.0
+            }
+        );
+        assert!(a.rules[3].is_active_at(Timestamp::parse("2026-01-01T12:00:00Z").unwrap()));
+        assert!(!a.rules[3].is_active_at(Timestamp::parse("2026-01-02T00:00:00Z").unwrap()));
+        assert_eq!(
+            a.rules[2].line,
+            HEAD.lines().count() + 13,
+            "the line of its [[rules]] header"
+        );
+    }
+
+    #[test]
+    fn names_what_is_wrong_and_where() {
+        let x = "[[rules]]\nid = \"x\"\nkind = \"exclusion\"\n";
+        check_error(
+            &format!("{x}zone = \"nowhere\"\nparties = [\"A\"]\n"),
+            ZONES,
+            &["rule \"x\"", "nowhere", "agreement.toml:"],
+        );
+        check_error(
+            &format!("{x}zone = \"ln\"\nparties = [\"A\"]\n"),
+            ZONES,
+            &["\"ln\" is a line"],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"Q\"]\n"),
+            ZONES,
+            &["party \"Q\" is not declared"],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"A\"]\ncategories = [\"jet\"]\n"),
+            ZONES,
+            &["category \"jet\""],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"A\"]\nmin_km = 3\n"),
+            ZONES,
+            &["`min_km` does not apply to a exclusion rule"],
+        );
+        check_error(&format!("{x}parties = [\"A\"]\n"), ZONES, &["needs `zone`"]);
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = []\n"),
+            ZONES,
+            &["`parties` is empty"],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"A\"]\n{x}zone = \"sq\"\nparties = [\"A\"]\n"),
+            ZONES,
+            &["rule \"x\"", "used twice"],
+        );
+        check_error(
+            "[[rules]]\nid = \"p\"\nkind = \"separation\"\nparties = [\"A\"]\nmin_km = 2\n",
+            ZONES,
+            &["rule \"p\"", "exactly two"],
+        );
+        check_error(
+            "[[rules]]\nid = \"p\"\nkind = \"separation\"\nparties = [\"A\", \"A\"]\nmin_km = 2\n",
+            ZONES,
+            &["listed twice"],
+        );
+        check_error("[[rules]]\nid = \"s\"\nkind = \"standoff\"\ntarget = \"ln\"\nparties = [\"A\"]\nmin_km = -1\n", ZONES, &["min_km must be above 0"]);
+        check_error("[[rules]]\nid = \"c\"\nkind = \"cap\"\nzone = \"sq\"\nparty = \"A\"\ncategory = \"tank\"\nmax = -1\n", ZONES, &["0 or more"]);
+        check_error(
+            "[[rules]]\nid = \"w\"\nkind = \"flyover\"\n",
+            ZONES,
+            &["unknown kind \"flyover\""],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"A\"]\nactive_from = \"2026-01-02T00:00:00Z\"\nactive_until = \"2026-01-01T00:00:00Z\"\n"),
+            ZONES,
+            &["must be before"],
+        );
+        check_error(
+            &format!("{x}zone = \"sq\"\nparties = [\"A\"]\nactive_from = \"2026-01-02\"\n"),
+            ZONES,
+            &["active_from"],
+        );
+        check_error("[[rules]]\nid = \"x\"\nkind = \"exclusion\"\nzone = \"sq\"\nparties = [\"A\"]\ncolour = \"red\"\n", ZONES, &["agreement.toml:", "colour"]);
+        check_error(
+            "",
+            "{\"type\":\"FeatureCollection\",\"features\":[}",
+            &["z.geojson:1", "not valid JSON"],
+        );
+        check_error(
+            "",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"o"},"geometry":{"type":"Polygon","coordinates":[[[35,33],[36,33],[36,34],[35,34]]]}}]}"#,
+            &["feature \"o\""],
+        );
+        check_error(
+            "",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"p"},"geometry":{"type":"Point","coordinates":[35,33]}}]}"#,
+            &["feature \"p\"", "\"Point\""],
+        );
+        check_error(
+            "",
+            &ZONES.replace("\"ln\"", "\"sq\""),
+            &["feature \"sq\"", "used twice"],
+        );
+        let err = load(
+            "[agreement]\nid = \"BAD ID\"\ntitle = \"T\"\nversion = 1\ngeometry = \"z\"\n",
+            ZONES,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("agreement.toml:2"), "{err}");
+        let err = load("[[parties]\n", ZONES).unwrap_err();
+        assert!(err.to_string().starts_with("agreement.toml:1"), "{err}");
+    }
+
+    proptest! {
+        /// Arbitrary text, and valid text with a byte changed, never panics the loader.
+        #[test]
+        fn arbitrary_input_never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            at in 0usize..2000,
+            byte in any::<u8>(),
+        ) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = load(&text, ZONES);
+            let _ = load(HEAD, &text);
+            let mut mutated = format!("{HEAD}[[rules]]\nid = \"x\"\nkind = \"exclusion\"\nzone = \"sq\"\nparties = [\"A\"]\n").into_bytes();
+            let i = at % mutated.len();
+            mutated[i] = byte;
+            let _ = load(&String::from_utf8_lossy(&mutated), ZONES);
+            let mut zones = ZONES.as_bytes().to_vec();
+            let j = at % zones.len();
+            zones[j] = byte;
+            let _ = load(HEAD, &String::from_utf8_lossy(&zones));
+        }
+    }
+}
