@@ -79,6 +79,28 @@ impl Seg {
         }
     }
 
+    /// The oracle's branch test: does the foot of the perpendicular fall within the arc?
+    /// `p . (n x a)` has the sign of the oracle's `(a x f) . n` and is cheaper; when either
+    /// is within rounding of 0 (point at an end of the arc) the oracle's own expression
+    /// decides, so both take the same branch. (The branches agree in value only to
+    /// micrometres on short segments, the oracle's formula being what it is.)
+    #[inline]
+    fn foot_in_arc(&self, p: &V3, f: &V3, fnorm: f64) -> bool {
+        const CLEAR: f64 = 1e-9;
+        if fnorm <= DEGENERATE_NORM {
+            return false;
+        }
+        let (sa, sb) = (dot(p, &self.na), dot(p, &self.bn));
+        if sa < -CLEAR || sb < -CLEAR {
+            return false;
+        }
+        if sa > CLEAR && sb > CLEAR {
+            return true;
+        }
+        let fu = [f[0] / fnorm, f[1] / fnorm, f[2] / fnorm];
+        dot(&cross(&self.a, &fu), &self.n) >= 0.0 && dot(&cross(&fu, &self.b), &self.n) >= 0.0
+    }
+
     /// The oracle's distance (`dist_point_arc`) in radians, operation for operation.
     fn exact_rad(&self, p: &V3) -> f64 {
         if self.degenerate {
@@ -87,7 +109,7 @@ impl Seg {
         let pn = dot(p, &self.n);
         let f = sub_scaled(p, pn, &self.n);
         let fnorm = norm(&f);
-        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
+        if self.foot_in_arc(p, &f, fnorm) {
             return pn.abs().atan2(fnorm);
         }
         angle(p, &self.a).min(angle(p, &self.b))
@@ -115,7 +137,7 @@ impl Seg {
         }
         let f = sub_scaled(p, pn, &self.n);
         let fnorm = norm(&f);
-        if fnorm > DEGENERATE_NORM && dot(p, &self.na) >= 0.0 && dot(p, &self.bn) >= 0.0 {
+        if self.foot_in_arc(p, &f, fnorm) {
             return Some(2.0 * pn * pn / (1.0 + fnorm));
         }
         Some(chord2(p, &self.a).min(chord2(p, &self.b)))

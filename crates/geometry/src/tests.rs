@@ -499,3 +499,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn oracle_branch_at_a_vertex_of_short_segments() {
+    // Found by proptest: 1e-12 degree from a vertex where the arc-end test is within
+    // rounding of 0; the oracle (printed value) takes the endpoint branch.
+    let ring = vec![
+        [10.0068359375, 59.03515625],
+        [10.01171875, 59.03515625],
+        [10.009765625, 59.03515625],
+        [10.0068359375, 59.03515625],
+        [10.001953125, 59.041015625],
+        [10.0, 59.0419921875],
+        [10.0068359375, 59.03515625],
+    ];
+    let z = Zone::new(vec![vec![ring.clone()]]).unwrap();
+    let (lon, lat) = (10.01171875, 59.035156250001);
+    let want = 1.0954449548258592e-07;
+    assert!((z.distance_m(lon, lat) - want).abs() < 1e-9);
+    assert!((reference::distance_to_segments_m(&[ring], lon, lat) - want).abs() < 1e-9);
+}
