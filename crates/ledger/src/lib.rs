@@ -8,3 +8,4 @@ pub mod merkle;
 pub mod note;
 pub mod receipt;
 pub mod store;
+pub mod witness;
