@@ -47,12 +47,42 @@ enum Predicate {
     Near { target: FeatureIndex, min_m: f64 },
 }
 
+/// An id with its first 16 bytes packed in two words, so that looking up a party or a
+/// category among a handful compares integers, not memory (this runs for every report).
+#[derive(Debug, Clone)]
+struct PackedId {
+    len: usize,
+    words: [u64; 2],
+    text: Box<str>,
+}
+
+impl PackedId {
+    fn new(id: &str) -> PackedId {
+        let mut words = [0u64; 2];
+        for (i, &b) in id.as_bytes().iter().take(16).enumerate() {
+            words[i / 8] |= u64::from(b) << (8 * (i % 8));
+        }
+        PackedId {
+            len: id.len(),
+            words,
+            text: id.into(),
+        }
+    }
+
+    #[inline]
+    fn same(&self, other: &PackedId, other_text: &str) -> bool {
+        self.len == other.len
+            && self.words == other.words
+            && (self.len <= 16 || *self.text == *other_text)
+    }
+}
+
 /// The position-only half of evaluation. Cheap to share between threads.
 #[derive(Debug)]
 pub struct Classifier {
     agreement: Arc<Agreement>,
-    party_ids: Vec<Box<str>>,
-    category_ids: Vec<Box<str>>,
+    party_ids: Vec<PackedId>,
+    category_ids: Vec<PackedId>,
     predicates: Vec<Predicate>,
     /// Per rule: its predicate (exclusion and cap: inside its zone; standoff: near its target).
     rule_predicate: Vec<Option<u32>>,
@@ -102,12 +132,12 @@ impl Classifier {
             party_ids: agreement
                 .parties
                 .iter()
-                .map(|p| p.id.as_str().into())
+                .map(|p| PackedId::new(&p.id))
                 .collect(),
             category_ids: agreement
                 .categories
                 .iter()
-                .map(|c| c.id.as_str().into())
+                .map(|c| PackedId::new(&c.id))
                 .collect(),
             predicates,
             rule_predicate,
@@ -126,9 +156,10 @@ impl Classifier {
 
     pub fn party(&self, id: &str) -> Result<PartyIndex, String> {
         // Agreements name a handful of parties: a scan beats hashing.
+        let wanted = PackedId::new(id);
         self.party_ids
             .iter()
-            .position(|p| **p == *id)
+            .position(|p| p.same(&wanted, id))
             .map(|i| i as PartyIndex)
             .ok_or_else(|| {
                 format!(
@@ -139,9 +170,10 @@ impl Classifier {
     }
 
     pub fn category(&self, id: &str) -> Result<CategoryIndex, String> {
+        let wanted = PackedId::new(id);
         self.category_ids
             .iter()
-            .position(|c| **c == *id)
+            .position(|c| c.same(&wanted, id))
             .map(|i| i as CategoryIndex)
             .ok_or_else(|| {
                 format!(
@@ -266,9 +298,27 @@ struct Separation {
     partners: [FxHashMap<u32, Vec<u32>>; 2],
 }
 
+/// What `apply` needs of a rule, copied out so that the hot path borrows nothing.
+#[derive(Debug, Clone, Copy)]
+enum RuleCode {
+    Exclusion {
+        predicate: u32,
+    },
+    Standoff {
+        predicate: u32,
+        target: FeatureIndex,
+    },
+    Cap {
+        predicate: u32,
+        max: u64,
+    },
+    Separation,
+}
+
 /// The sequential half of evaluation: state and transitions.
 pub struct Engine {
     classifier: Arc<Classifier>,
+    codes: Vec<RuleCode>,
     names: Names,
     /// Per (party, category): the rules that apply, in agreement order.
     rules_for: Vec<Vec<RuleIndex>>,
@@ -380,7 +430,27 @@ impl Engine {
         };
         let n_rules = agreement.rules.len();
         let predicate_words = classifier.predicate_count().div_ceil(64).max(1);
+        let codes = agreement
+            .rules
+            .iter()
+            .zip(&classifier.rule_predicate)
+            .map(|(rule, predicate)| match rule.kind {
+                RuleKind::Exclusion { .. } => RuleCode::Exclusion {
+                    predicate: predicate.expect("an exclusion has a predicate"),
+                },
+                RuleKind::Standoff { target, .. } => RuleCode::Standoff {
+                    predicate: predicate.expect("a standoff has a predicate"),
+                    target,
+                },
+                RuleKind::Cap { max, .. } => RuleCode::Cap {
+                    predicate: predicate.expect("a cap has a predicate"),
+                    max,
+                },
+                RuleKind::Separation { .. } => RuleCode::Separation,
+            })
+            .collect();
         Engine {
+            codes,
             names,
             rules_for,
             active: agreement
@@ -549,14 +619,12 @@ impl Engine {
     ) {
         let r = rule as usize;
         let active = self.active[r];
-        let agreement = self.classifier.agreement.clone();
-        let predicate = self.classifier.rule_predicate[r];
-        match &agreement.rules[r].kind {
-            RuleKind::Exclusion { .. } => {
+        match self.codes[r] {
+            RuleCode::Exclusion { predicate } => {
                 if !active {
                     return;
                 }
-                let inside = bit(&self.scratch_bits, predicate.unwrap() as usize);
+                let inside = bit(&self.scratch_bits, predicate as usize);
                 let slot = unit as usize * self.rule_words;
                 if inside != bit(&self.breached_bits[slot..], r) {
                     set_bit(&mut self.breached_bits[slot..], r, inside);
@@ -568,11 +636,13 @@ impl Engine {
                     events.push(self.unit_event(report.t, rule, kind, unit));
                 }
             }
-            RuleKind::Standoff { target, .. } => {
+            RuleCode::Standoff {
+                predicate: p,
+                target,
+            } => {
                 if !active {
                     return;
                 }
-                let p = predicate.unwrap();
                 let near = bit(&self.scratch_bits, p as usize);
                 let slot = unit as usize * self.rule_words;
                 if near != bit(&self.breached_bits[slot..], r) {
@@ -585,7 +655,7 @@ impl Engine {
                             .map(|h| h.distance_m)
                             .unwrap_or(0.0)
                     } else {
-                        self.classifier.distance_m(*target, report.lon, report.lat)
+                        self.classifier.distance_m(target, report.lon, report.lat)
                     };
                     let kind = if near {
                         EventKind::StandoffBreach
@@ -595,8 +665,8 @@ impl Engine {
                     events.push(self.standoff_event(report.t, rule, kind, unit, distance_m));
                 }
             }
-            RuleKind::Cap { max, .. } => {
-                let p = predicate.unwrap() as usize;
+            RuleCode::Cap { predicate, max } => {
+                let p = predicate as usize;
                 let was_inside = bit(
                     &self.predicate_bits[unit as usize * self.predicate_words..],
                     p,
@@ -609,7 +679,7 @@ impl Engine {
                 }
                 self.cap_total[r] = self.cap_total[r] - before + after;
                 if active {
-                    let exceeded = self.cap_total[r] > *max;
+                    let exceeded = self.cap_total[r] > max;
                     if exceeded != self.cap_exceeded[r] {
                         self.cap_exceeded[r] = exceeded;
                         let kind = if exceeded {
@@ -623,9 +693,7 @@ impl Engine {
                     }
                 }
             }
-            RuleKind::Separation { .. } => {
-                self.apply_separation(rule, unit, report, active, events)
-            }
+            RuleCode::Separation => self.apply_separation(rule, unit, report, active, events),
         }
     }
 

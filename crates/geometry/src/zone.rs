@@ -125,6 +125,10 @@ impl Zone {
         if limit_m.is_nan() || limit_m <= 0.0 {
             return None;
         }
+        // Most units are far from most targets: a trig-free bound settles them.
+        if self.bbox.distance_lower_bound_m(lon, lat) >= limit_m {
+            return None;
+        }
         if self.contains(lon, lat) {
             return Some(0.0);
         }
