@@ -1,0 +1,46 @@
+//! truceline's mechanism server: the parties' liaison cells, the mediator, monitors and
+//! observers connect with their own Ed25519 keys and see what the agreement lets them see.
+//!
+//! Boundary and invariants:
+//! - [`app`] builds the whole HTTP API as a `Router` over an [`AppState`]; tests drive it
+//!   in-process or on 127.0.0.1 port 0. [`serve`] runs it until a shutdown signal.
+//! - One engine thread ([`live`]) applies report batches in arrival order; a batch is
+//!   checked whole before any report in it is applied.
+//! - Every decision about who sees what is [`access::Audience::allows`]; every route asks
+//!   it, and ids a caller may not see answer 404 like ids that do not exist.
+//! - Every state change is an entry in the ledger, authored by the mediator's log key,
+//!   and an item in the [`feed`] that streams and webhooks read.
+//! - "Now" comes from a [`clock::Clock`].
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod feed;
+pub mod geo;
+pub mod live;
+pub mod mechanism;
+pub mod policy;
+pub mod state;
+pub mod store;
+pub mod summary;
+pub mod webhooks;
+
+pub use api::app;
+pub use state::{AppState, Config};
+
+use std::sync::Arc;
+
+/// Serves `state` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    webhooks::start(Arc::clone(&state));
+    state::start_ticker(Arc::clone(&state));
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,201 @@
+//! The embedded store: notices, incidents, the feed (events and every change, in order),
+//! webhooks and their delivery cursors. Behind a small trait; SQLite in WAL mode in the
+//! data directory is the default, one file a person can open with the sqlite3 tool.
+//!
+//! Notices and incidents are kept as JSON documents keyed by id (the server holds them in
+//! memory and writes each change through); the feed is append-only with increasing ids.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::feed::FeedItem;
+
+#[derive(Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+/// Kinds of JSON documents the server keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Notice,
+    Incident,
+    Webhook,
+}
+
+impl DocKind {
+    fn table(self) -> &'static str {
+        match self {
+            DocKind::Notice => "notices",
+            DocKind::Incident => "incidents",
+            DocKind::Webhook => "webhooks",
+        }
+    }
+}
+
+pub trait Store: Send + Sync {
+    /// Inserts or replaces a document.
+    fn put_doc(&self, kind: DocKind, id: &str, json: &str) -> Result<(), StoreError>;
+    fn delete_doc(&self, kind: DocKind, id: &str) -> Result<(), StoreError>;
+    /// Every document of a kind, in id order.
+    fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError>;
+    fn append_feed(&self, items: &[std::sync::Arc<FeedItem>]) -> Result<(), StoreError>;
+    /// Items with id > `after`, at most `limit`, in id order.
+    fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError>;
+    fn last_feed_id(&self) -> Result<u64, StoreError>;
+    fn cursor(&self, hook: &str) -> Result<u64, StoreError>;
+    fn set_cursor(&self, hook: &str, delivered: u64) -> Result<(), StoreError>;
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS notices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feed (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, audience TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hook_cursors (hook TEXT PRIMARY KEY, delivered INTEGER NOT NULL);
+";
+
+/// SQLite, WAL, one writer connection and one reader connection.
+pub struct SqliteStore {
+    write: Mutex<Connection>,
+    read: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let write = Connection::open(path)?;
+        write.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mode: String = write.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError(format!(
+                "{}: journal_mode is {mode}, WAL is required",
+                path.display()
+            )));
+        }
+        write.execute_batch("PRAGMA synchronous=NORMAL;")?;
+        write.execute_batch(SCHEMA)?;
+        let read = Connection::open(path)?;
+        read.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(SqliteStore {
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+        })
+    }
+
+    fn w(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.write.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn r(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.read.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Store for SqliteStore {
+    fn put_doc(&self, kind: DocKind, id: &str, json: &str) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT OR REPLACE INTO {} (id, doc) VALUES (?1, ?2)",
+            kind.table()
+        );
+        self.w().execute(&sql, params![id, json])?;
+        Ok(())
+    }
+
+    fn delete_doc(&self, kind: DocKind, id: &str) -> Result<(), StoreError> {
+        let sql = format!("DELETE FROM {} WHERE id = ?1", kind.table());
+        self.w().execute(&sql, params![id])?;
+        Ok(())
+    }
+
+    fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError> {
+        let conn = self.r();
+        let mut stmt = conn.prepare(&format!("SELECT doc FROM {} ORDER BY id", kind.table()))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn append_feed(&self, items: &[std::sync::Arc<FeedItem>]) -> Result<(), StoreError> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO feed (id, kind, time_ms, audience, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for item in items {
+                let audience =
+                    serde_json::to_string(&item.audience).map_err(|e| StoreError(e.to_string()))?;
+                stmt.execute(params![
+                    item.id as i64,
+                    item.kind,
+                    item.time_ms,
+                    audience,
+                    &*item.data
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
+        let conn = self.r();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, time_ms, audience, data FROM feed WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, time_ms, audience, data) = row?;
+            out.push(FeedItem {
+                id: id as u64,
+                kind: kind.into(),
+                time_ms,
+                audience: serde_json::from_str(&audience)
+                    .map_err(|e| StoreError(format!("feed item {id}: {e}")))?,
+                data: data.into(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn last_feed_id(&self) -> Result<u64, StoreError> {
+        let id: Option<i64> = self
+            .r()
+            .query_row("SELECT MAX(id) FROM feed", [], |r| r.get(0))?;
+        Ok(id.unwrap_or(0) as u64)
+    }
+
+    fn cursor(&self, hook: &str) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .r()
+            .query_row(
+                "SELECT delivered FROM hook_cursors WHERE hook = ?1",
+                params![hook],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
+    fn set_cursor(&self, hook: &str, delivered: u64) -> Result<(), StoreError> {
+        self.w().execute(
+            "INSERT OR REPLACE INTO hook_cursors (hook, delivered) VALUES (?1, ?2)",
+            params![hook, delivered as i64],
+        )?;
+        Ok(())
+    }
+}
