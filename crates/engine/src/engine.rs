@@ -58,22 +58,27 @@ struct PackedId {
 
 impl PackedId {
     fn new(id: &str) -> PackedId {
-        let mut words = [0u64; 2];
-        for (i, &b) in id.as_bytes().iter().take(16).enumerate() {
-            words[i / 8] |= u64::from(b) << (8 * (i % 8));
-        }
         PackedId {
             len: id.len(),
-            words,
+            words: PackedId::pack(id),
             text: id.into(),
         }
     }
 
     #[inline]
-    fn same(&self, other: &PackedId, other_text: &str) -> bool {
-        self.len == other.len
-            && self.words == other.words
-            && (self.len <= 16 || *self.text == *other_text)
+    fn pack(id: &str) -> [u64; 2] {
+        let mut words = [0u64; 2];
+        for (i, &b) in id.as_bytes().iter().take(16).enumerate() {
+            words[i / 8] |= u64::from(b) << (8 * (i % 8));
+        }
+        words
+    }
+
+    #[inline]
+    fn same(&self, words: &[u64; 2], text: &str) -> bool {
+        self.len == text.len()
+            && self.words == *words
+            && (self.len <= 16 || *self.text == *text)
     }
 }
 
@@ -156,7 +161,7 @@ impl Classifier {
 
     pub fn party(&self, id: &str) -> Result<PartyIndex, String> {
         // Agreements name a handful of parties: a scan beats hashing.
-        let wanted = PackedId::new(id);
+        let wanted = PackedId::pack(id);
         self.party_ids
             .iter()
             .position(|p| p.same(&wanted, id))
@@ -170,7 +175,7 @@ impl Classifier {
     }
 
     pub fn category(&self, id: &str) -> Result<CategoryIndex, String> {
-        let wanted = PackedId::new(id);
+        let wanted = PackedId::pack(id);
         self.category_ids
             .iter()
             .position(|c| c.same(&wanted, id))

@@ -368,9 +368,21 @@ mod fast {
         w
     }
 
+    /// As [`word`], for a key inside `line` at `start`: one unaligned load and a mask when
+    /// eight bytes are there to load (a byte loop was a third of this reader's work).
     #[inline]
-    fn key_word(key: &[u8]) -> u64 {
-        word(key)
+    fn key_word(line: &[u8], start: usize, len: usize) -> u64 {
+        if len > 8 {
+            return u64::MAX;
+        }
+        match line.get(start..start + 8) {
+            Some(bytes) => {
+                let loaded = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+                let keep = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
+                loaded & keep
+            }
+            None => word(&line[start..start + len]),
+        }
     }
 
     const KEY_T: u64 = word(b"t");
@@ -397,10 +409,11 @@ mod fast {
             if !ascii {
                 return None;
             }
+            let key_start = c.at - 1 - key.len();
             c.eat(b':')?;
             // Keys are compared as one machine word (no memcmp); a key given twice goes to
             // the slow reader, which refuses it.
-            match key_word(key) {
+            match key_word(line, key_start, key.len()) {
                 KEY_T if t.is_none() => t = Some(c.string()?),
                 KEY_UNIT if unit.is_none() => unit = Some(c.string()?),
                 KEY_PARTY if party.is_none() => party = Some(c.string()?),

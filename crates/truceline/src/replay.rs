@@ -259,10 +259,11 @@ fn read_chunks(
         buffer.clear();
         buffer.append(&mut carry);
         let filled = buffer.len();
-        buffer.resize(filled + CHUNK_BYTES, 0);
-        let end = filled + read_full(&mut input, &mut buffer[filled..])?;
+        // read_to_end fills spare capacity without zeroing it first.
+        buffer.reserve(CHUNK_BYTES);
+        (&mut input).take(CHUNK_BYTES as u64).read_to_end(&mut buffer)?;
+        let end = buffer.len();
         let eof = end < filled + CHUNK_BYTES;
-        buffer.truncate(end);
         if buffer.is_empty() {
             return Ok(());
         }
@@ -291,20 +292,6 @@ fn read_chunks(
             return Ok(());
         }
     }
-}
-
-/// Reads until `buffer` is full or the input ends; returns the bytes read.
-fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut done = 0;
-    while done < buffer.len() {
-        match input.read(&mut buffer[done..]) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(done)
 }
 
 // ---- demo ------------------------------------------------------------------------------
