@@ -198,17 +198,23 @@ async fn agreement(State(s): S, _who: Principal) -> Json<Value> {
 }
 
 async fn reports(State(s): S, who: Principal, body: Bytes) -> ApiResult<Json<Value>> {
+    ingest(&s, &who, body).await.map(Json)
+}
+
+/// Reads, applies and records a batch of position reports from `who`; what `POST
+/// /v1/reports` does (the demo's replay calls it in-process).
+pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResult<Value> {
     let classifier = Arc::clone(s.live.classifier());
     let w = who.clone();
     let prepared = if body.len() > 64 * 1024 {
         blocking(move || crate::live::prepare(&classifier, &body, &w)).await?
     } else {
-        crate::live::prepare(&classifier, &body, &who)?
+        crate::live::prepare(&classifier, &body, who)?
     };
     let sha = hex::encode(prepared.sha256);
     let applied = s.live.apply(prepared).await?;
     // The batch and its events go into the ledger; the answer waits until they are durable.
-    let st = Arc::clone(&s);
+    let st = Arc::clone(s);
     let submitter = who.id.clone();
     let events: Vec<(Value, crate::access::Audience)> = applied
         .events
@@ -233,16 +239,16 @@ async fn reports(State(s): S, who: Principal, body: Bytes) -> ApiResult<Json<Val
     let visible: Vec<Value> = applied
         .events
         .iter()
-        .filter(|e| e.item.audience.allows(&who))
+        .filter(|e| e.item.audience.allows(who))
         .map(|e| json!({"id": e.item.id, "event": serde_json::from_str::<Value>(&e.item.data).unwrap_or_default()}))
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "accepted": applied.count,
         "batch": applied.batch,
         "sha256": sha,
         "events": visible,
         "ledger_index": receipt,
-    })))
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]

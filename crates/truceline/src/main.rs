@@ -2,17 +2,22 @@
 //! Nothing here decides compliance or builds the ledger; see ARCHITECTURE.md.
 
 mod check;
-mod load;
 mod exit;
 mod ledger_cli;
+mod load;
 mod replay;
+mod serve;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "truceline", version, about = "Runs the machinery of a mediated security arrangement: agreement as data, live compliance, a verifiable ledger.")]
+#[command(
+    name = "truceline",
+    version,
+    about = "Runs the machinery of a mediated security arrangement: agreement as data, live compliance, a verifiable ledger."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,8 +29,11 @@ enum Command {
     Replay(replay::Args),
     /// Validate an agreement and print a summary a person can read.
     Check(check::Args),
-    /// Replay the bundled example and print what it found.
-    Demo(replay::DemoArgs),
+    /// Run the mechanism server on the bundled example with keys for everyone and its
+    /// reports replayed in accelerated time (`--offline`: replay and print the findings).
+    Demo(serve::DemoArgs),
+    /// Run the mechanism server: live compliance, notices, incidents, each party's own view.
+    Serve(serve::Args),
     /// Make and inspect signing keys.
     #[command(subcommand)]
     Keys(ledger_cli::KeysCommand),
@@ -41,7 +49,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Check(args) => check::run(args),
-        Command::Demo(args) => replay::demo(args),
+        Command::Demo(args) => serve::demo(args),
+        Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => ledger_cli::keys(cmd),
         Command::Log(cmd) => ledger_cli::log(cmd),
         Command::Witness(args) => ledger_cli::witness(args),

@@ -233,7 +233,7 @@ fn check_describes_the_example() {
 #[test]
 fn demo_prints_findings_a_person_reads() {
     let output = Command::new(env!("CARGO_BIN_EXE_truceline"))
-        .arg("demo")
+        .args(["demo", "--offline"])
         .output()
         .unwrap();
     assert!(
