@@ -214,6 +214,32 @@ mod fast {
             Some((&bytes[start..i], high < 0x80))
         }
 
+        /// A key as one word (see [`word`]): the common case of a short ASCII key followed
+        /// by its quote within eight bytes is one load; anything else takes the long way.
+        #[inline]
+        fn key(&mut self) -> Option<u64> {
+            self.skip_space();
+            if self.peek() != Some(b'"') {
+                return None;
+            }
+            let start = self.at + 1;
+            if let Some(bytes) = self.bytes.get(start..start + 8) {
+                let loaded = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+                let mask = special_bytes(loaded);
+                if mask != 0 {
+                    let len = (mask.trailing_zeros() / 8) as usize;
+                    if self.bytes[start + len] == b'"' {
+                        self.at = start + len + 1;
+                        let keep = if len == 0 { 0 } else { u64::MAX >> (64 - 8 * len) };
+                        return Some(loaded & keep);
+                    }
+                }
+            }
+            let (key, ascii) = self.raw_string()?;
+            // Anything not ASCII goes to the slow reader, which checks its UTF-8.
+            ascii.then(|| word(key))
+        }
+
         #[inline]
         fn string(&mut self) -> Option<&'a str> {
             let (bytes, ascii) = self.raw_string()?;
@@ -368,23 +394,6 @@ mod fast {
         w
     }
 
-    /// As [`word`], for a key inside `line` at `start`: one unaligned load and a mask when
-    /// eight bytes are there to load (a byte loop was a third of this reader's work).
-    #[inline]
-    fn key_word(line: &[u8], start: usize, len: usize) -> u64 {
-        if len > 8 {
-            return u64::MAX;
-        }
-        match line.get(start..start + 8) {
-            Some(bytes) => {
-                let loaded = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
-                let keep = if len == 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
-                loaded & keep
-            }
-            None => word(&line[start..start + len]),
-        }
-    }
-
     const KEY_T: u64 = word(b"t");
     const KEY_UNIT: u64 = word(b"unit");
     const KEY_PARTY: u64 = word(b"party");
@@ -405,15 +414,11 @@ mod fast {
         let (mut count, mut lon, mut lat) = (None, None, None);
         loop {
             // Anything not ASCII goes to the slow reader, which checks its UTF-8.
-            let (key, ascii) = c.raw_string()?;
-            if !ascii {
-                return None;
-            }
-            let key_start = c.at - 1 - key.len();
+            let key = c.key()?;
             c.eat(b':')?;
             // Keys are compared as one machine word (no memcmp); a key given twice goes to
             // the slow reader, which refuses it.
-            match key_word(line, key_start, key.len()) {
+            match key {
                 KEY_T if t.is_none() => t = Some(c.string()?),
                 KEY_UNIT if unit.is_none() => unit = Some(c.string()?),
                 KEY_PARTY if party.is_none() => party = Some(c.string()?),
