@@ -186,10 +186,19 @@ enum Leaf {
     Hidden(Hash),
 }
 
-/// Verifies an export. `extra_checkpoints` are checkpoint notes the verifier obtained
-/// elsewhere (its witness's state, another party's view): each must be consistent with
-/// the export, which is how two parties shown two histories find out.
-pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: &[String]) -> Result<Report, VerifyError> {
+/// Verifies an export, and the evidence in `outside` against it.
+/// Evidence the verifier holds from elsewhere, to check against the export.
+#[derive(Debug, Clone, Default)]
+pub struct Outside {
+    /// Checkpoint notes obtained elsewhere (the witness's state, another party's view):
+    /// each must be consistent with the export, which is how two parties shown two
+    /// histories find out.
+    pub checkpoints: Vec<String>,
+    /// Receipts the verifier was given when it appended: each entry must be in the tree.
+    pub receipts: Vec<Receipt>,
+}
+
+pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) -> Result<Report, VerifyError> {
     let mut line_no: u64 = 0;
     let mut buf = Vec::new();
     let header_line = read_line(input, &mut buf, &mut line_no)?.ok_or_else(|| fail(None, None, "export is empty"))?;
@@ -204,7 +213,6 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: 
         return Err(fail(Some(1), None, format!("size {} is over the limit of {MAX_EXPORT_LEAVES}", header.size)));
     }
     let full_view = header.party == FULL_VIEW;
-    let mediator = trust.keyring.iter().find(|k| k.key() == trust.log_key.key()).map(|k| k.name().to_owned());
 
     let mut leaves: Vec<Hash> = Vec::with_capacity(header.size as usize);
     let mut last_seq: HashMap<String, u64> = HashMap::new();
@@ -312,7 +320,8 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: 
     if last.1.checkpoint.size != header.size {
         return Err(fail(Some(last.0), None, format!("latest checkpoint has size {}, the export {} leaves", last.1.checkpoint.size, header.size)));
     }
-    let others: Vec<&VerifierKey> = trust.keyring.iter().filter(|k| Some(k.name()) != mediator.as_deref()).collect();
+    // Parties expected to cosign: everyone in the keyring except the log key itself.
+    let others: Vec<&VerifierKey> = trust.keyring.iter().filter(|k| k.key() != trust.log_key.key()).collect();
     let mut prev: Option<&SignedCheckpoint> = None;
     let mut final_size = None;
     let mut latest_cosigners = Vec::new();
@@ -338,7 +347,7 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: 
         latest_cosigners = cosigners;
         prev = Some(cp);
     }
-    for extra in extra_checkpoints {
+    for extra in &outside.checkpoints {
         let cp = SignedCheckpoint::parse_verified(extra, &trust.log_key).map_err(|e| fail(None, None, format!("given checkpoint: {e}")))?;
         let c = &cp.checkpoint;
         if c.size > header.size {
@@ -350,14 +359,20 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: 
     }
 
     // Receipts: signed, included, and about this very tree.
-    for (line, r) in &receipts {
-        let cp = r.verify(&trust.log_key).map_err(|e| fail(Some(*line), Some(r.index), format!("receipt: {e}")))?;
+    // Receipts given from outside carry no line number.
+    let outside_receipts = outside.receipts.iter().map(|r| (0u64, r.clone()));
+    let receipt_count = receipts.len();
+    for (line, r) in receipts.into_iter().chain(outside_receipts) {
+        let line = &line;
+        let r = &r;
+        let line_ref = (*line > 0).then_some(*line);
+        let cp = r.verify(&trust.log_key).map_err(|e| fail(line_ref, Some(r.index), format!("receipt: {e}")))?;
         let c = &cp.checkpoint;
         if c.size > header.size || tree.root_at(c.size).expect("checked") != c.root {
-            return Err(fail(Some(*line), Some(r.index), "receipt's checkpoint is not one of this tree (fork)"));
+            return Err(fail(line_ref, Some(r.index), "receipt's checkpoint is not one of this tree (fork)"));
         }
         if tree.leaf(r.index) != Some(r.leaf_hash) {
-            return Err(fail(Some(*line), Some(r.index), "receipt's entry is not in the tree at its index"));
+            return Err(fail(line_ref, Some(r.index), "receipt's entry is not in the tree at its index"));
         }
     }
 
@@ -369,7 +384,7 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, extra_checkpoints: 
         visible,
         hidden,
         checkpoints: checkpoints.len(),
-        receipts: receipts.len(),
+        receipts: receipt_count,
         latest_cosigners,
         final_size,
     })

@@ -35,6 +35,10 @@ pub mod b64_hash {
         decode(&text).ok_or_else(|| serde::de::Error::custom("expected a base64 32-byte hash"))
     }
 
+    pub fn encode(hash: &Hash) -> String {
+        B64.encode(hash)
+    }
+
     pub fn decode(text: &str) -> Option<Hash> {
         B64.decode(text).ok()?.try_into().ok()
     }

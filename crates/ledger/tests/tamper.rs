@@ -140,7 +140,7 @@ fn a_fork_is_caught() {
     let err = verify(&join(&with_fork)).unwrap_err();
     assert!(err.what.contains("root") || err.what.contains("fork"), "{err}");
     // A checkpoint another party was shown (the fork) handed to the verifier.
-    let err = verify_export(&mut text.as_bytes(), &trust(), &[forked.clone()]).unwrap_err();
+    let err = verify_export(&mut text.as_bytes(), &trust(), &truceline_ledger::export::Outside { checkpoints: vec![forked.clone()], receipts: vec![] }).unwrap_err();
     assert!(err.what.contains("fork"), "{err}");
     // The witness that cosigned the real one refuses the fork, and a rollback.
     let real = truceline_ledger::note::SignedCheckpoint::parse_verified(&last.sign(&log_key()).to_string(), &log_key().verifier()).unwrap();

@@ -82,5 +82,5 @@ pub fn export(ledger: &Ledger, party: &str) -> String {
 }
 
 pub fn verify(text: &str) -> Result<truceline_ledger::export::Report, truceline_ledger::export::VerifyError> {
-    truceline_ledger::export::verify_export(&mut text.as_bytes(), &trust(), &[])
+    truceline_ledger::export::verify_export(&mut text.as_bytes(), &trust(), &Default::default())
 }
