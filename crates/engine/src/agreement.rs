@@ -204,6 +204,10 @@ struct Document {
     categories: Vec<Spanned<CategoryDoc>>,
     #[serde(default)]
     rules: Vec<Spanned<RuleDoc>>,
+    /// The server's deconfliction settings (lead times, buffers, deadlines, redaction). The
+    /// engine does not use them; the server's `policy` module reads and validates them.
+    #[serde(default)]
+    notices: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -273,6 +277,11 @@ impl AgreementSource {
             text_lines,
             doc,
         })
+    }
+
+    /// The `[notices]` table as written, for the server's policy loader to validate.
+    pub fn notices_table(&self) -> Option<&toml::Table> {
+        self.doc.notices.as_ref()
     }
 
     /// The geometry file's path as written, relative to agreement.toml.

@@ -71,17 +71,14 @@ pub fn classify_chunk_into(
     chunk.hits.clear();
     chunk.error = None;
     chunk.line_count = 0;
-    let mut line_number = first_line;
     let mut line_start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes)
         .chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
-    for line_end in ends {
+    for (number, line_end) in (first_line..).zip(ends) {
         let line = &bytes[line_start..line_end];
         line_start = line_end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         chunk.line_count += 1;
-        let number = line_number;
-        line_number += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

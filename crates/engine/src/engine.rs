@@ -76,9 +76,7 @@ impl PackedId {
 
     #[inline]
     fn same(&self, words: &[u64; 2], text: &str) -> bool {
-        self.len == text.len()
-            && self.words == *words
-            && (self.len <= 16 || *self.text == *text)
+        self.len == text.len() && self.words == *words && (self.len <= 16 || *self.text == *text)
     }
 }
 

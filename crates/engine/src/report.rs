@@ -230,7 +230,11 @@ mod fast {
                     let len = (mask.trailing_zeros() / 8) as usize;
                     if self.bytes[start + len] == b'"' {
                         self.at = start + len + 1;
-                        let keep = if len == 0 { 0 } else { u64::MAX >> (64 - 8 * len) };
+                        let keep = if len == 0 {
+                            0
+                        } else {
+                            u64::MAX >> (64 - 8 * len)
+                        };
                         return Some(loaded & keep);
                     }
                 }

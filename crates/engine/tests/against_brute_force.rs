@@ -321,6 +321,8 @@ fn to_files(s: &Scenario) -> (String, String) {
 
 /// Keys of one rule's breaches: (unit, other) for unit-scoped rules, ("", "") for caps.
 type Key = (String, String);
+/// (time in seconds, rule, breach?, key)
+type Transition = (i64, usize, bool, Key);
 
 struct BruteForce<'a> {
     s: &'a Scenario,
@@ -438,7 +440,7 @@ impl BruteForce<'_> {
         out
     }
 
-    fn diff(&mut self, rule: usize, at: i64, out: &mut Vec<(i64, usize, bool, Key)>) {
+    fn diff(&mut self, rule: usize, at: i64, out: &mut Vec<Transition>) {
         let now = if self.active(rule, at) {
             self.now(rule)
         } else {
@@ -454,7 +456,7 @@ impl BruteForce<'_> {
     }
 
     /// (time, rule, breach?, key) for every transition.
-    fn run(mut self) -> (Vec<(i64, usize, bool, Key)>, BTreeSet<(usize, Key)>) {
+    fn run(mut self) -> (Vec<Transition>, BTreeSet<(usize, Key)>) {
         let mut out = Vec::new();
         let mut instants: Vec<i64> = self
             .s
@@ -522,7 +524,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     };
     let (want, ambiguous) = brute.run();
     let keep = |rule: usize, key: &Key| !ambiguous.contains(&(rule, key.clone()));
-    let mut got: Vec<(i64, usize, bool, Key)> = events
+    let mut got: Vec<Transition> = events
         .iter()
         .map(|e| {
             let rule: usize = e.rule[1..].parse().unwrap();

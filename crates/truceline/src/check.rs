@@ -17,8 +17,25 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let agreement = load::agreement(&args.agreement)?;
+    // The server's [notices] settings are checked as strictly as the rules.
+    let policy = load::notice_policy(&args.agreement)?;
     let mut out = io::stdout().lock();
     describe(&agreement, &mut out)?;
+    writeln!(out, "\nNotices (deconfliction)")?;
+    writeln!(
+        out,
+        "  lead time {} min{}; answer within {} min; overlap buffer {} km and {} min; redacted when relayed: {}",
+        policy.lead_time_min,
+        policy
+            .lead_time_by_kind
+            .iter()
+            .map(|(kind, min)| format!(", {kind} {min} min"))
+            .collect::<String>(),
+        policy.answer_within_min,
+        policy.buffer_km,
+        policy.buffer_min,
+        if policy.redact.is_empty() { "nothing".to_string() } else { policy.redact.join(", ") }
+    )?;
     writeln!(out, "\n{}: valid", args.agreement.display())?;
     Ok(ExitCode::SUCCESS)
 }

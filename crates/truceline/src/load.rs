@@ -43,3 +43,22 @@ pub fn agreement(path: &Path) -> anyhow::Result<Arc<Agreement>> {
         .map_err(|err| bad_input(err.to_string()))?;
     Ok(Arc::new(agreement))
 }
+
+/// Reads and validates the agreement's `[notices]` table (defaults when there is none).
+pub fn notice_policy(path: &Path) -> anyhow::Result<truceline_server::policy::NoticePolicy> {
+    let text = read_limited(path, MAX_AGREEMENT_BYTES)?;
+    let file = path.display().to_string();
+    let geometry_path = path.parent().unwrap_or(Path::new(".")).join(
+        truceline_server::policy::geometry_path(&text, &file)
+            .map_err(|err| bad_input(err.to_string()))?,
+    );
+    let geometry = read_limited(&geometry_path, MAX_GEOMETRY_BYTES)?;
+    let (_, policy) = truceline_server::policy::load(
+        &text,
+        &file,
+        &geometry,
+        &geometry_path.display().to_string(),
+    )
+    .map_err(|err| bad_input(err.to_string()))?;
+    Ok(policy)
+}
