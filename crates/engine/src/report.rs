@@ -162,19 +162,19 @@ mod fast {
     }
 
     impl<'a> Cursor<'a> {
-        #[inline]
+        #[inline(always)]
         fn peek(&self) -> Option<u8> {
             self.bytes.get(self.at).copied()
         }
 
-        #[inline]
+        #[inline(always)]
         fn skip_space(&mut self) {
             while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
                 self.at += 1;
             }
         }
 
-        #[inline]
+        #[inline(always)]
         fn eat(&mut self, byte: u8) -> Option<()> {
             self.skip_space();
             (self.peek() == Some(byte)).then(|| self.at += 1)
@@ -182,7 +182,7 @@ mod fast {
 
         /// The bytes of a string without escapes or control characters, and whether they
         /// are all ASCII; the opening quote is next.
-        #[inline]
+        #[inline(always)]
         fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
             self.eat(b'"')?;
             let bytes = self.bytes;
@@ -216,7 +216,7 @@ mod fast {
 
         /// A key as one word (see [`word`]): the common case of a short ASCII key followed
         /// by its quote within eight bytes is one load; anything else takes the long way.
-        #[inline]
+        #[inline(always)]
         fn key(&mut self) -> Option<u64> {
             self.skip_space();
             if self.peek() != Some(b'"') {
@@ -226,17 +226,20 @@ mod fast {
             if let Some(bytes) = self.bytes.get(start..start + 8) {
                 let loaded = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
                 let mask = special_bytes(loaded);
-                if mask != 0 {
-                    let len = (mask.trailing_zeros() / 8) as usize;
-                    if self.bytes[start + len] == b'"' {
-                        self.at = start + len + 1;
-                        let keep = if len == 0 {
-                            0
-                        } else {
-                            u64::MAX >> (64 - 8 * len)
-                        };
-                        return Some(loaded & keep);
-                    }
+                // No special byte in the eight: an eight-byte key when its quote is next.
+                let len = if mask == 0 {
+                    8
+                } else {
+                    (mask.trailing_zeros() / 8) as usize
+                };
+                if self.bytes.get(start + len) == Some(&b'"') {
+                    self.at = start + len + 1;
+                    let keep = if len == 0 {
+                        0
+                    } else {
+                        u64::MAX >> (64 - 8 * len)
+                    };
+                    return Some(loaded & keep);
                 }
             }
             let (key, ascii) = self.raw_string()?;
@@ -244,7 +247,7 @@ mod fast {
             ascii.then(|| word(key))
         }
 
-        #[inline]
+        #[inline(always)]
         fn string(&mut self) -> Option<&'a str> {
             let (bytes, ascii) = self.raw_string()?;
             if ascii {
@@ -258,7 +261,7 @@ mod fast {
         /// A JSON number, checked against JSON's grammar (std's parser takes more), as
         /// (its text, its digits as an integer when they fit, digits after the point,
         /// whether it has an exponent).
-        #[inline]
+        #[inline(always)]
         fn number(&mut self) -> Option<Number<'a>> {
             self.skip_space();
             let b = self.bytes;
@@ -322,7 +325,7 @@ mod fast {
             })
         }
 
-        #[inline]
+        #[inline(always)]
         fn float(&mut self) -> Option<f64> {
             let n = self.number()?;
             // Clinger's fast path: an integer below 2^53 divided by an exact power of ten
@@ -362,7 +365,7 @@ mod fast {
     /// The high bit of each byte of `word` (little-endian) that is a quote, a backslash, a
     /// control character or not ASCII. Exact up to the first such byte (the borrows of the
     /// classic has-zero trick only reach bytes above it), which is all the caller uses.
-    #[inline]
+    #[inline(always)]
     fn special_bytes(word: u64) -> u64 {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -419,7 +422,12 @@ mod fast {
         loop {
             // Anything not ASCII goes to the slow reader, which checks its UTF-8.
             let key = c.key()?;
-            c.eat(b':')?;
+            // The colon usually follows the key directly.
+            if c.peek() == Some(b':') {
+                c.at += 1;
+            } else {
+                c.eat(b':')?;
+            }
             // Keys are compared as one machine word (no memcmp); a key given twice goes to
             // the slow reader, which refuses it.
             match key {

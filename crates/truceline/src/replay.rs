@@ -261,7 +261,9 @@ fn read_chunks(
         let filled = buffer.len();
         // read_to_end fills spare capacity without zeroing it first.
         buffer.reserve(CHUNK_BYTES);
-        (&mut input).take(CHUNK_BYTES as u64).read_to_end(&mut buffer)?;
+        (&mut input)
+            .take(CHUNK_BYTES as u64)
+            .read_to_end(&mut buffer)?;
         let end = buffer.len();
         let eof = end < filled + CHUNK_BYTES;
         if buffer.is_empty() {
