@@ -53,7 +53,10 @@ pub enum EntryError {
 }
 
 fn field(field: &'static str, reason: impl Into<String>) -> EntryError {
-    EntryError::Field { field, reason: reason.into() }
+    EntryError::Field {
+        field,
+        reason: reason.into(),
+    }
 }
 
 /// Checks a party id: 1-64 characters from `A-Z a-z 0-9 . _ -`. Party ids are also key
@@ -62,8 +65,13 @@ pub fn check_party_id(id: &str) -> Result<(), String> {
     if id.is_empty() || id.len() > MAX_ID_BYTES {
         return Err(format!("{id:?} must be 1 to {MAX_ID_BYTES} characters"));
     }
-    if !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
-        return Err(format!("{id:?} may hold only letters, digits, '.', '_' and '-'"));
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        return Err(format!(
+            "{id:?} may hold only letters, digits, '.', '_' and '-'"
+        ));
     }
     Ok(())
 }
@@ -73,8 +81,12 @@ pub fn check_kind(kind: &str) -> Result<(), String> {
     if kind.is_empty() || kind.len() > MAX_ID_BYTES {
         return Err(format!("{kind:?} must be 1 to {MAX_ID_BYTES} characters"));
     }
-    if !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')) {
-        return Err(format!("{kind:?} may hold only a-z, 0-9, '.', '_', '-' and '/'"));
+    if !kind.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
+    }) {
+        return Err(format!(
+            "{kind:?} may hold only a-z, 0-9, '.', '_', '-' and '/'"
+        ));
     }
     Ok(())
 }
@@ -109,7 +121,10 @@ impl Draft {
         check_party_id(&self.author).map_err(|r| field("author", r))?;
         check_kind(&self.kind).map_err(|r| field("kind", r))?;
         if self.audience.len() > MAX_AUDIENCE {
-            return Err(field("audience", format!("names more than {MAX_AUDIENCE} parties")));
+            return Err(field(
+                "audience",
+                format!("names more than {MAX_AUDIENCE} parties"),
+            ));
         }
         for id in &self.audience {
             check_party_id(id).map_err(|r| field("audience", r))?;
@@ -169,7 +184,12 @@ impl Draft {
             return Err(EntryError::TooLarge(bytes.len()));
         }
         let leaf = leaf_hash(&bytes);
-        Ok(Entry { draft: self, sig, bytes, leaf })
+        Ok(Entry {
+            draft: self,
+            sig,
+            bytes,
+            leaf,
+        })
     }
 }
 
@@ -196,14 +216,29 @@ impl Entry {
         };
         if map.len() != 7 {
             let names: Vec<&String> = map.keys().collect();
-            return Err(field("envelope", format!("must have exactly seq, time, author, kind, audience, body, sig; has {names:?}")));
+            return Err(field(
+                "envelope",
+                format!(
+                    "must have exactly seq, time, author, kind, audience, body, sig; has {names:?}"
+                ),
+            ));
         }
         let mut take = |name: &'static str| map.remove(name).ok_or_else(|| field(name, "missing"));
-        let seq = take("seq")?.as_u64().ok_or_else(|| field("seq", "must be a non-negative integer"))?;
-        let time_ms = take("time")?.as_u64().ok_or_else(|| field("time", "must be a non-negative integer (Unix ms)"))?;
-        let Value::String(author) = take("author")? else { return Err(field("author", "must be a string")) };
-        let Value::String(kind) = take("kind")? else { return Err(field("kind", "must be a string")) };
-        let Value::Array(audience) = take("audience")? else { return Err(field("audience", "must be an array")) };
+        let seq = take("seq")?
+            .as_u64()
+            .ok_or_else(|| field("seq", "must be a non-negative integer"))?;
+        let time_ms = take("time")?
+            .as_u64()
+            .ok_or_else(|| field("time", "must be a non-negative integer (Unix ms)"))?;
+        let Value::String(author) = take("author")? else {
+            return Err(field("author", "must be a string"));
+        };
+        let Value::String(kind) = take("kind")? else {
+            return Err(field("kind", "must be a string"));
+        };
+        let Value::Array(audience) = take("audience")? else {
+            return Err(field("audience", "must be an array"));
+        };
         let audience = audience
             .into_iter()
             .map(|v| match v {
@@ -212,20 +247,34 @@ impl Entry {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let body = take("body")?;
-        let Value::String(sig_b64) = take("sig")? else { return Err(field("sig", "must be a string")) };
+        let Value::String(sig_b64) = take("sig")? else {
+            return Err(field("sig", "must be a string"));
+        };
         let sig: [u8; 64] = B64
             .decode(&sig_b64)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| field("sig", "must be a base64 64-byte Ed25519 signature"))?;
-        let draft = Draft { seq, time_ms, author, kind, audience, body };
+        let draft = Draft {
+            seq,
+            time_ms,
+            author,
+            kind,
+            audience,
+            body,
+        };
         draft.check()?;
         let canonical = draft.write(Some(&sig))?;
         if canonical != bytes {
             return Err(EntryError::NotCanonical);
         }
         let leaf = leaf_hash(bytes);
-        Ok(Self { draft, sig, bytes: canonical, leaf })
+        Ok(Self {
+            draft,
+            sig,
+            bytes: canonical,
+            leaf,
+        })
     }
 
     /// Checks the signature under the author's key.
@@ -234,7 +283,9 @@ impl Entry {
         if author_key.verify(&message, &Signature::from_bytes(&self.sig)) {
             Ok(())
         } else {
-            Err(EntryError::BadSignature { author: self.draft.author.clone() })
+            Err(EntryError::BadSignature {
+                author: self.draft.author.clone(),
+            })
         }
     }
 
@@ -245,7 +296,12 @@ impl Entry {
 
     /// Whether `party` may read the body: the author and the audience can.
     pub fn readable_by(&self, party: &str) -> bool {
-        self.draft.author == party || self.draft.audience.binary_search_by(|p| p.as_str().cmp(party)).is_ok()
+        self.draft.author == party
+            || self
+                .draft
+                .audience
+                .binary_search_by(|p| p.as_str().cmp(party))
+                .is_ok()
     }
 
     pub fn draft(&self) -> &Draft {
@@ -302,26 +358,49 @@ mod tests {
         assert_eq!(parsed, entry);
         parsed.verify(&k.verifier()).unwrap();
         assert!(parsed.verify(&key("israel", 2).verifier()).is_err());
-        assert!(parsed.readable_by("syria") && parsed.readable_by("israel") && !parsed.readable_by("russia"));
+        assert!(
+            parsed.readable_by("syria")
+                && parsed.readable_by("israel")
+                && !parsed.readable_by("russia")
+        );
         // The canonical form is what a generic RFC 8785 canonicaliser makes of it.
-        assert_eq!(jcs::to_vec(&jcs::parse_strict(entry.bytes()).unwrap()), entry.bytes());
+        assert_eq!(
+            jcs::to_vec(&jcs::parse_strict(entry.bytes()).unwrap()),
+            entry.bytes()
+        );
     }
 
     #[test]
     fn non_canonical_and_malformed_entries_are_refused() {
-        let entry = draft().normalise().unwrap().sign(&key("israel", 1)).unwrap();
+        let entry = draft()
+            .normalise()
+            .unwrap()
+            .sign(&key("israel", 1))
+            .unwrap();
         let text = std::str::from_utf8(entry.bytes()).unwrap();
         let spaced = text.replacen(',', ", ", 1);
-        assert!(matches!(Entry::parse(spaced.as_bytes()), Err(EntryError::NotCanonical)));
+        assert!(matches!(
+            Entry::parse(spaced.as_bytes()),
+            Err(EntryError::NotCanonical)
+        ));
         let extra = text.replacen('{', r#"{"aaa":1,"#, 1);
         assert!(Entry::parse(extra.as_bytes()).is_err());
         let unsorted = text.replacen(r#"["syria","undof"]"#, r#"["undof","syria"]"#, 1);
         assert!(Entry::parse(unsorted.as_bytes()).is_err());
         let zero_seq = Draft { seq: 0, ..draft() };
         assert!(zero_seq.normalise().is_err());
-        let big = Draft { body: json!("x".repeat(MAX_BODY_BYTES)), ..draft() };
-        assert!(matches!(big.normalise().unwrap().sign(&key("israel", 1)), Err(EntryError::BodyTooLarge(_))));
-        let bad_author = Draft { author: "is rael".into(), ..draft() };
+        let big = Draft {
+            body: json!("x".repeat(MAX_BODY_BYTES)),
+            ..draft()
+        };
+        assert!(matches!(
+            big.normalise().unwrap().sign(&key("israel", 1)),
+            Err(EntryError::BodyTooLarge(_))
+        ));
+        let bad_author = Draft {
+            author: "is rael".into(),
+            ..draft()
+        };
         assert!(bad_author.normalise().is_err());
     }
 }

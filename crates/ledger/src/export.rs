@@ -112,7 +112,13 @@ impl<W: Write> ExportWriter<W> {
 
     /// An entry the party may not read: its leaf hash only.
     pub fn leaf(&mut self, index: u64, leaf: &Hash) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, &LeafLine { index, leaf: &B64.encode(leaf) })?;
+        serde_json::to_writer(
+            &mut self.out,
+            &LeafLine {
+                index,
+                leaf: &B64.encode(leaf),
+            },
+        )?;
         self.out.write_all(b"\n")
     }
 
@@ -162,7 +168,11 @@ fn location(line: Option<u64>, index: Option<u64>) -> String {
 }
 
 fn fail(line: Option<u64>, index: Option<u64>, what: impl Into<String>) -> VerifyError {
-    VerifyError { line, index, what: what.into() }
+    VerifyError {
+        line,
+        index,
+        what: what.into(),
+    }
 }
 
 /// What a successful verification established.
@@ -185,7 +195,7 @@ pub struct Report {
 }
 
 enum Leaf {
-    Visible(Entry),
+    Visible(Box<Entry>),
     Hidden(Hash),
 }
 
@@ -201,19 +211,44 @@ pub struct Outside {
     pub receipts: Vec<Receipt>,
 }
 
-pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) -> Result<Report, VerifyError> {
+pub fn verify_export(
+    input: &mut dyn BufRead,
+    trust: &Trust,
+    outside: &Outside,
+) -> Result<Report, VerifyError> {
     let mut line_no: u64 = 0;
     let mut buf = Vec::new();
-    let header_line = read_line(input, &mut buf, &mut line_no)?.ok_or_else(|| fail(None, None, "export is empty"))?;
-    let header: Header = serde_json::from_slice(header_line).map_err(|e| fail(Some(1), None, format!("bad header: {e}")))?;
+    let header_line = read_line(input, &mut buf, &mut line_no)?
+        .ok_or_else(|| fail(None, None, "export is empty"))?;
+    let header: Header = serde_json::from_slice(header_line)
+        .map_err(|e| fail(Some(1), None, format!("bad header: {e}")))?;
     if header.format != EXPORT_FORMAT {
-        return Err(fail(Some(1), None, format!("format is {:?}, expected {EXPORT_FORMAT:?}", header.format)));
+        return Err(fail(
+            Some(1),
+            None,
+            format!("format is {:?}, expected {EXPORT_FORMAT:?}", header.format),
+        ));
     }
     if header.origin != trust.log_key.name() {
-        return Err(fail(Some(1), None, format!("origin {:?} is not the log key's {:?}", header.origin, trust.log_key.name())));
+        return Err(fail(
+            Some(1),
+            None,
+            format!(
+                "origin {:?} is not the log key's {:?}",
+                header.origin,
+                trust.log_key.name()
+            ),
+        ));
     }
     if header.size > MAX_EXPORT_LEAVES {
-        return Err(fail(Some(1), None, format!("size {} is over the limit of {MAX_EXPORT_LEAVES}", header.size)));
+        return Err(fail(
+            Some(1),
+            None,
+            format!(
+                "size {} is over the limit of {MAX_EXPORT_LEAVES}",
+                header.size
+            ),
+        ));
     }
     let full_view = header.party == FULL_VIEW;
 
@@ -234,7 +269,15 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
             }
         }
         if chunk.is_empty() {
-            return Err(fail(None, Some(leaves.len() as u64), format!("export ends after {} of {} leaves (entries dropped?)", leaves.len(), header.size)));
+            return Err(fail(
+                None,
+                Some(leaves.len() as u64),
+                format!(
+                    "export ends after {} of {} leaves (entries dropped?)",
+                    leaves.len(),
+                    header.size
+                ),
+            ));
         }
         let first_index = leaves.len() as u64;
         let parsed: Vec<Result<Leaf, VerifyError>> = chunk
@@ -260,7 +303,11 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
                 Leaf::Visible(entry) => {
                     let author = entry.author();
                     if trust.keyring.get(author).is_none() {
-                        return Err(fail(line, Some(index), format!("author {author:?} is not in the keyring")));
+                        return Err(fail(
+                            line,
+                            Some(index),
+                            format!("author {author:?} is not in the keyring"),
+                        ));
                     }
                     if bad_sig == Some(i) {
                         return Err(fail(line, Some(index), format!("signature of author {author:?} does not verify (forged, altered or replayed under another author)")));
@@ -270,9 +317,17 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
                     // its order can be checked.
                     let prev = last_seq.get(author).copied().unwrap_or(0);
                     let contiguous = full_view || author == header.party;
-                    let ok = if contiguous { entry.seq() == prev + 1 } else { entry.seq() > prev };
+                    let ok = if contiguous {
+                        entry.seq() == prev + 1
+                    } else {
+                        entry.seq() > prev
+                    };
                     if !ok {
-                        let want = if contiguous { format!("{}", prev + 1) } else { format!("more than {prev}") };
+                        let want = if contiguous {
+                            format!("{}", prev + 1)
+                        } else {
+                            format!("more than {prev}")
+                        };
                         return Err(fail(line, Some(index), format!("seq {} of author {author:?} should be {want} (entry dropped, reordered or replayed)", entry.seq())));
                     }
                     last_seq.insert(author.to_owned(), entry.seq());
@@ -281,7 +336,11 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
                 }
                 Leaf::Hidden(hash) => {
                     if full_view {
-                        return Err(fail(line, Some(index), "a full-view export must show every entry"));
+                        return Err(fail(
+                            line,
+                            Some(index),
+                            "a full-view export must show every entry",
+                        ));
                     }
                     leaves.push(hash);
                     hidden += 1;
@@ -293,7 +352,11 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
     // Everything after the leaves.
     while let Some(line) = read_line(input, &mut buf, &mut line_no)? {
         if tail.len() >= 2 * MAX_EXPORT_NOTES {
-            return Err(fail(Some(line_no), None, "too many checkpoints and receipts"));
+            return Err(fail(
+                Some(line_no),
+                None,
+                "too many checkpoints and receipts",
+            ));
         }
         tail.push((line_no, line.to_vec()));
     }
@@ -302,56 +365,135 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
     let mut checkpoints: Vec<(u64, SignedCheckpoint)> = Vec::new();
     let mut receipts: Vec<(u64, Receipt)> = Vec::new();
     for (line, text) in &tail {
-        let any: AnyLine = serde_json::from_slice(text).map_err(|e| fail(Some(*line), None, format!("not an export line: {e}")))?;
+        let any: AnyLine = serde_json::from_slice(text)
+            .map_err(|e| fail(Some(*line), None, format!("not an export line: {e}")))?;
         match any {
-            AnyLine { checkpoint: Some(note), index: None, entry: None, leaf: None, receipt: None } => {
+            AnyLine {
+                checkpoint: Some(note),
+                index: None,
+                entry: None,
+                leaf: None,
+                receipt: None,
+            } => {
                 if note.len() > MAX_NOTE_BYTES {
                     return Err(fail(Some(*line), None, "checkpoint note too long"));
                 }
-                let cp = SignedCheckpoint::parse_verified(&note, &trust.log_key).map_err(|e| fail(Some(*line), None, format!("checkpoint: {e}")))?;
+                let cp = SignedCheckpoint::parse_verified(&note, &trust.log_key)
+                    .map_err(|e| fail(Some(*line), None, format!("checkpoint: {e}")))?;
                 checkpoints.push((*line, cp));
             }
-            AnyLine { receipt: Some(r), index: None, entry: None, leaf: None, checkpoint: None } => receipts.push((*line, r)),
-            AnyLine { index: Some(i), .. } => return Err(fail(Some(*line), Some(i), format!("more leaves than the header's size {}", header.size))),
-            _ => return Err(fail(Some(*line), None, "expected a checkpoint or a receipt")),
+            AnyLine {
+                receipt: Some(r),
+                index: None,
+                entry: None,
+                leaf: None,
+                checkpoint: None,
+            } => receipts.push((*line, r)),
+            AnyLine { index: Some(i), .. } => {
+                return Err(fail(
+                    Some(*line),
+                    Some(i),
+                    format!("more leaves than the header's size {}", header.size),
+                ))
+            }
+            _ => {
+                return Err(fail(
+                    Some(*line),
+                    None,
+                    "expected a checkpoint or a receipt",
+                ))
+            }
         }
     }
 
     // Checkpoints: each root rebuilt from the leaves, sizes increasing, each consistent
     // with the one before, every cosignature valid.
-    let last = checkpoints.last().ok_or_else(|| fail(None, None, "export has no checkpoint"))?;
+    let last = checkpoints
+        .last()
+        .ok_or_else(|| fail(None, None, "export has no checkpoint"))?;
     if last.1.checkpoint.size != header.size {
-        return Err(fail(Some(last.0), None, format!("latest checkpoint has size {}, the export {} leaves", last.1.checkpoint.size, header.size)));
+        return Err(fail(
+            Some(last.0),
+            None,
+            format!(
+                "latest checkpoint has size {}, the export {} leaves",
+                last.1.checkpoint.size, header.size
+            ),
+        ));
     }
     // Parties expected to cosign: everyone in the keyring except the log key itself.
-    let others: Vec<&VerifierKey> = trust.keyring.iter().filter(|k| k.key() != trust.log_key.key()).collect();
+    let others: Vec<&VerifierKey> = trust
+        .keyring
+        .iter()
+        .filter(|k| k.key() != trust.log_key.key())
+        .collect();
     let mut prev: Option<&SignedCheckpoint> = None;
     let mut final_size = None;
     let mut latest_cosigners = Vec::new();
     for (line, cp) in &checkpoints {
         let c = &cp.checkpoint;
-        let root = tree.root_at(c.size).map_err(|e| fail(Some(*line), None, format!("checkpoint: {e}")))?;
+        let root = tree
+            .root_at(c.size)
+            .map_err(|e| fail(Some(*line), None, format!("checkpoint: {e}")))?;
         if root != c.root {
             return Err(fail(Some(*line), c.size.checked_sub(1), format!("checkpoint of size {} has a root the leaves do not rebuild (a fork, or a leaf altered before index {})", c.size, c.size)));
         }
         if let Some(p) = prev {
             if c.size <= p.checkpoint.size {
-                let what = if c.size == p.checkpoint.size && c.root != p.checkpoint.root { "fork: two checkpoints of one size with different roots" } else { "checkpoint sizes must increase" };
-                return Err(fail(Some(*line), None, format!("{what} (size {} after {})", c.size, p.checkpoint.size)));
+                let what = if c.size == p.checkpoint.size && c.root != p.checkpoint.root {
+                    "fork: two checkpoints of one size with different roots"
+                } else {
+                    "checkpoint sizes must increase"
+                };
+                return Err(fail(
+                    Some(*line),
+                    None,
+                    format!("{what} (size {} after {})", c.size, p.checkpoint.size),
+                ));
             }
-            let proof = tree.consistency_proof(p.checkpoint.size, c.size).expect("sizes in range");
-            verify_consistency(p.checkpoint.size, c.size, &p.checkpoint.root, &c.root, &proof)
-                .map_err(|e| fail(Some(*line), None, format!("checkpoint of size {} is not consistent with size {}: {e}", c.size, p.checkpoint.size)))?;
+            let proof = tree
+                .consistency_proof(p.checkpoint.size, c.size)
+                .expect("sizes in range");
+            verify_consistency(
+                p.checkpoint.size,
+                c.size,
+                &p.checkpoint.root,
+                &c.root,
+                &proof,
+            )
+            .map_err(|e| {
+                fail(
+                    Some(*line),
+                    None,
+                    format!(
+                        "checkpoint of size {} is not consistent with size {}: {e}",
+                        c.size, p.checkpoint.size
+                    ),
+                )
+            })?;
         }
-        let cosigners = cp.verify_cosignatures(&trust.log_key, &trust.keyring).map_err(|e| fail(Some(*line), None, format!("checkpoint of size {}: {e}", c.size)))?;
-        if !others.is_empty() && others.iter().all(|k| cosigners.iter().any(|s| s.name == k.name())) {
+        let cosigners = cp
+            .verify_cosignatures(&trust.log_key, &trust.keyring)
+            .map_err(|e| {
+                fail(
+                    Some(*line),
+                    None,
+                    format!("checkpoint of size {}: {e}", c.size),
+                )
+            })?;
+        if !others.is_empty()
+            && others
+                .iter()
+                .all(|k| cosigners.iter().any(|s| s.name == k.name()))
+        {
             final_size = Some(c.size);
         }
         latest_cosigners = cosigners;
         prev = Some(cp);
     }
     for extra in &outside.checkpoints {
-        let cp = SignedCheckpoint::parse_verified(extra, &trust.log_key).map_err(|e| fail(None, None, format!("given checkpoint: {e}")))?;
+        let cp = SignedCheckpoint::parse_verified(extra, &trust.log_key)
+            .map_err(|e| fail(None, None, format!("given checkpoint: {e}")))?;
         let c = &cp.checkpoint;
         if c.size > header.size {
             return Err(fail(None, None, format!("a given checkpoint has size {}, beyond this export's {}: the export is stale or hides entries", c.size, header.size)));
@@ -369,13 +511,23 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
         let line = &line;
         let r = &r;
         let line_ref = (*line > 0).then_some(*line);
-        let cp = r.verify(&trust.log_key).map_err(|e| fail(line_ref, Some(r.index), format!("receipt: {e}")))?;
+        let cp = r
+            .verify(&trust.log_key)
+            .map_err(|e| fail(line_ref, Some(r.index), format!("receipt: {e}")))?;
         let c = &cp.checkpoint;
         if c.size > header.size || tree.root_at(c.size).expect("checked") != c.root {
-            return Err(fail(line_ref, Some(r.index), "receipt's checkpoint is not one of this tree (fork)"));
+            return Err(fail(
+                line_ref,
+                Some(r.index),
+                "receipt's checkpoint is not one of this tree (fork)",
+            ));
         }
         if tree.leaf(r.index) != Some(r.leaf_hash) {
-            return Err(fail(line_ref, Some(r.index), "receipt's entry is not in the tree at its index"));
+            return Err(fail(
+                line_ref,
+                Some(r.index),
+                "receipt's entry is not in the tree at its index",
+            ));
         }
     }
 
@@ -394,17 +546,25 @@ pub fn verify_export(input: &mut dyn BufRead, trust: &Trust, outside: &Outside) 
 }
 
 fn parse_leaf(line: u64, index: u64, text: &[u8]) -> Result<Leaf, VerifyError> {
-    let any: AnyLine = serde_json::from_slice(text).map_err(|e| fail(Some(line), Some(index), format!("not an export line: {e}")))?;
+    let any: AnyLine = serde_json::from_slice(text)
+        .map_err(|e| fail(Some(line), Some(index), format!("not an export line: {e}")))?;
     if any.index != Some(index) {
         return Err(fail(Some(line), Some(index), format!("expected the leaf at index {index}, found {} (entries dropped, swapped or inserted)", any.index.map_or("no index".to_owned(), |i| i.to_string()))));
     }
     match (any.entry, any.leaf) {
         (Some(raw), None) => {
-            let entry = Entry::parse(raw.get().as_bytes()).map_err(|e| fail(Some(line), Some(index), format!("entry: {e}")))?;
-            Ok(Leaf::Visible(entry))
+            let entry = Entry::parse(raw.get().as_bytes())
+                .map_err(|e| fail(Some(line), Some(index), format!("entry: {e}")))?;
+            Ok(Leaf::Visible(Box::new(entry)))
         }
-        (None, Some(leaf)) => b64_hash::decode(leaf).map(Leaf::Hidden).ok_or_else(|| fail(Some(line), Some(index), "leaf is not a base64 32-byte hash")),
-        _ => Err(fail(Some(line), Some(index), "a leaf line holds exactly one of entry or leaf")),
+        (None, Some(leaf)) => b64_hash::decode(leaf)
+            .map(Leaf::Hidden)
+            .ok_or_else(|| fail(Some(line), Some(index), "leaf is not a base64 32-byte hash")),
+        _ => Err(fail(
+            Some(line),
+            Some(index),
+            "a leaf line holds exactly one of entry or leaf",
+        )),
     }
 }
 
@@ -416,8 +576,12 @@ fn first_bad_signature(jobs: &[(usize, &Entry)], keyring: &Keyring) -> Option<us
     let mut keys = Vec::with_capacity(jobs.len());
     let mut known = Vec::with_capacity(jobs.len());
     for (i, entry) in jobs {
-        let Some(key) = keyring.get(entry.author()) else { continue };
-        let Ok((message, sig)) = entry.signed_parts() else { return Some(*i) };
+        let Some(key) = keyring.get(entry.author()) else {
+            continue;
+        };
+        let Ok((message, sig)) = entry.signed_parts() else {
+            return Some(*i);
+        };
         messages.push(message);
         sigs.push(sig);
         keys.push(*key.key());
@@ -428,14 +592,23 @@ fn first_bad_signature(jobs: &[(usize, &Entry)], keyring: &Keyring) -> Option<us
         return None;
     }
     // Some signature is bad: find the first one.
-    known.iter().find(|(_, e, k)| e.verify(k).is_err()).map(|(i, _, _)| *i)
+    known
+        .iter()
+        .find(|(_, e, k)| e.verify(k).is_err())
+        .map(|(i, _, _)| *i)
 }
 
 /// Reads one line (without its newline) of at most [`MAX_LINE_BYTES`].
-fn read_line<'b>(input: &mut dyn BufRead, buf: &'b mut Vec<u8>, line_no: &mut u64) -> Result<Option<&'b [u8]>, VerifyError> {
+fn read_line<'b>(
+    input: &mut dyn BufRead,
+    buf: &'b mut Vec<u8>,
+    line_no: &mut u64,
+) -> Result<Option<&'b [u8]>, VerifyError> {
     buf.clear();
     let mut limited = std::io::Read::take(&mut *input, MAX_LINE_BYTES as u64 + 1);
-    let n = limited.read_until(b'\n', buf).map_err(|e| fail(Some(*line_no + 1), None, format!("read error: {e}")))?;
+    let n = limited
+        .read_until(b'\n', buf)
+        .map_err(|e| fail(Some(*line_no + 1), None, format!("read error: {e}")))?;
     if n == 0 {
         return Ok(None);
     }
@@ -443,7 +616,11 @@ fn read_line<'b>(input: &mut dyn BufRead, buf: &'b mut Vec<u8>, line_no: &mut u6
     if buf.last() == Some(&b'\n') {
         buf.pop();
     } else if buf.len() > MAX_LINE_BYTES {
-        return Err(fail(Some(*line_no), None, format!("line longer than {MAX_LINE_BYTES} bytes")));
+        return Err(fail(
+            Some(*line_no),
+            None,
+            format!("line longer than {MAX_LINE_BYTES} bytes"),
+        ));
     }
     Ok(Some(buf))
 }

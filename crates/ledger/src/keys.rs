@@ -40,7 +40,10 @@ pub enum KeyError {
 }
 
 fn malformed(what: &'static str, reason: impl Into<String>) -> KeyError {
-    KeyError::Malformed { what, reason: reason.into() }
+    KeyError::Malformed {
+        what,
+        reason: reason.into(),
+    }
 }
 
 /// Checks a key name as the signed-note spec wants it: non-empty, no whitespace, no '+'.
@@ -83,7 +86,10 @@ impl fmt::Debug for VerifierKey {
 impl VerifierKey {
     pub fn new(name: &str, key: VerifyingKey) -> Result<Self, KeyError> {
         check_key_name(name)?;
-        Ok(Self { name: name.to_owned(), key })
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -119,21 +125,31 @@ impl VerifierKey {
         let text = text.trim();
         // Names hold no '+' but base64 may: split from the left.
         let mut parts = text.splitn(3, '+');
-        let (Some(name), Some(hash_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        let (Some(name), Some(hash_hex), Some(key_b64)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(malformed(WHAT, "expected three '+'-separated fields"));
         };
         check_key_name(name)?;
-        let hash = parse_key_hash(hash_hex).ok_or_else(|| malformed(WHAT, "key hash is not 8 hex digits"))?;
-        let raw = B64.decode(key_b64).map_err(|e| malformed(WHAT, format!("key is not base64: {e}")))?;
+        let hash = parse_key_hash(hash_hex)
+            .ok_or_else(|| malformed(WHAT, "key hash is not 8 hex digits"))?;
+        let raw = B64
+            .decode(key_b64)
+            .map_err(|e| malformed(WHAT, format!("key is not base64: {e}")))?;
         let [alg, rest @ ..] = raw.as_slice() else {
             return Err(malformed(WHAT, "empty key"));
         };
         if *alg != ALG_ED25519 {
-            return Err(malformed(WHAT, format!("algorithm byte {alg:#04x} is not Ed25519 (0x01)")));
+            return Err(malformed(
+                WHAT,
+                format!("algorithm byte {alg:#04x} is not Ed25519 (0x01)"),
+            ));
         }
-        let bytes: [u8; 32] = rest.try_into().map_err(|_| malformed(WHAT, "Ed25519 key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(&bytes).map_err(|e| malformed(WHAT, format!("bad Ed25519 point: {e}")))?;
+        let bytes: [u8; 32] = rest
+            .try_into()
+            .map_err(|_| malformed(WHAT, "Ed25519 key is not 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|e| malformed(WHAT, format!("bad Ed25519 point: {e}")))?;
         let vkey = Self::new(name, key)?;
         if vkey.note_key_id() != hash {
             return Err(malformed(WHAT, "key hash does not match name and key"));
@@ -146,12 +162,19 @@ impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut raw = vec![ALG_ED25519];
         raw.extend_from_slice(self.key.as_bytes());
-        write!(f, "{}+{:08x}+{}", self.name, self.note_key_id(), B64.encode(raw))
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            self.note_key_id(),
+            B64.encode(raw)
+        )
     }
 }
 
 fn parse_key_hash(hex: &str) -> Option<u32> {
-    (hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| u32::from_str_radix(hex, 16).ok())?
+    (hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u32::from_str_radix(hex, 16).ok())?
 }
 
 /// A named private key. Its `Debug` does not print the key.
@@ -171,13 +194,19 @@ impl SignerKey {
     /// Makes a fresh key from the operating system's random source.
     pub fn generate(name: &str) -> Result<Self, KeyError> {
         check_key_name(name)?;
-        Ok(Self { name: name.to_owned(), key: SigningKey::generate(&mut rand_core::OsRng) })
+        Ok(Self {
+            name: name.to_owned(),
+            key: SigningKey::generate(&mut rand_core::OsRng),
+        })
     }
 
     /// Wraps an existing key (tests and tools that derive keys deterministically).
     pub fn from_signing_key(name: &str, key: SigningKey) -> Result<Self, KeyError> {
         check_key_name(name)?;
-        Ok(Self { name: name.to_owned(), key })
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -189,7 +218,10 @@ impl SignerKey {
     }
 
     pub fn verifier(&self) -> VerifierKey {
-        VerifierKey { name: self.name.clone(), key: self.key.verifying_key() }
+        VerifierKey {
+            name: self.name.clone(),
+            key: self.key.verifying_key(),
+        }
     }
 
     pub fn sign(&self, message: &[u8]) -> Signature {
@@ -211,23 +243,36 @@ impl SignerKey {
     /// Parses a private key file's text.
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         const WHAT: &str = "private key (PRIVATE+KEY+name+hash+base64)";
-        let rest = text.trim().strip_prefix("PRIVATE+KEY+").ok_or_else(|| malformed(WHAT, "missing PRIVATE+KEY+ prefix"))?;
+        let rest = text
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or_else(|| malformed(WHAT, "missing PRIVATE+KEY+ prefix"))?;
         let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(hash_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        let (Some(name), Some(hash_hex), Some(key_b64)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(malformed(WHAT, "expected name, hash and key"));
         };
         check_key_name(name)?;
-        let hash = parse_key_hash(hash_hex).ok_or_else(|| malformed(WHAT, "key hash is not 8 hex digits"))?;
-        let raw = Zeroizing::new(B64.decode(key_b64).map_err(|_| malformed(WHAT, "key is not base64"))?);
+        let hash = parse_key_hash(hash_hex)
+            .ok_or_else(|| malformed(WHAT, "key hash is not 8 hex digits"))?;
+        let raw = Zeroizing::new(
+            B64.decode(key_b64)
+                .map_err(|_| malformed(WHAT, "key is not base64"))?,
+        );
         let [alg, seed @ ..] = raw.as_slice() else {
             return Err(malformed(WHAT, "empty key"));
         };
         if *alg != ALG_ED25519 {
             return Err(malformed(WHAT, "algorithm byte is not Ed25519 (0x01)"));
         }
-        let seed: &[u8; 32] = seed.try_into().map_err(|_| malformed(WHAT, "seed is not 32 bytes"))?;
-        let signer = Self { name: name.to_owned(), key: SigningKey::from_bytes(seed) };
+        let seed: &[u8; 32] = seed
+            .try_into()
+            .map_err(|_| malformed(WHAT, "seed is not 32 bytes"))?;
+        let signer = Self {
+            name: name.to_owned(),
+            key: SigningKey::from_bytes(seed),
+        };
         if signer.verifier().note_key_id() != hash {
             return Err(malformed(WHAT, "key hash does not match name and key"));
         }
@@ -266,8 +311,12 @@ impl Keyring {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let wrap = |e: KeyError| KeyError::KeyringLine { line: i + 1, source: Box::new(e) };
-            ring.insert(VerifierKey::parse(line).map_err(wrap)?).map_err(wrap)?;
+            let wrap = |e: KeyError| KeyError::KeyringLine {
+                line: i + 1,
+                source: Box::new(e),
+            };
+            ring.insert(VerifierKey::parse(line).map_err(wrap)?)
+                .map_err(wrap)?;
         }
         Ok(ring)
     }
@@ -304,7 +353,8 @@ mod tests {
 
     #[test]
     fn key_texts_round_trip_and_checks_hash() {
-        let signer = SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[7; 32])).unwrap();
+        let signer =
+            SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[7; 32])).unwrap();
         let secret = signer.to_secret_text();
         let again = SignerKey::parse(&secret).unwrap();
         assert_eq!(again.verifier(), signer.verifier());
@@ -330,7 +380,9 @@ mod tests {
 
     #[test]
     fn keyring_names_bad_line() {
-        let a = SignerKey::from_signing_key("a", SigningKey::from_bytes(&[1; 32])).unwrap().verifier();
+        let a = SignerKey::from_signing_key("a", SigningKey::from_bytes(&[1; 32]))
+            .unwrap()
+            .verifier();
         let text = format!("# parties\n{a}\n\nnot-a-key\n");
         let err = Keyring::parse(&text).unwrap_err();
         assert!(err.to_string().starts_with("keyring line 4"), "{err}");

@@ -56,7 +56,11 @@ pub enum AppendError {
     #[error(transparent)]
     Entry(#[from] EntryError),
     #[error("author {author:?}: seq {got} is not the next one ({expected}); a replay, a gap or a race between two submissions")]
-    Seq { author: String, expected: u64, got: u64 },
+    Seq {
+        author: String,
+        expected: u64,
+        got: u64,
+    },
     #[error("the ledger stopped after a storage failure; reopen it: {0}")]
     Stopped(String),
 }
@@ -122,10 +126,26 @@ enum Request {
     Cosign(u64, String, String, SyncSender<Result<(), StoreError>>),
 }
 
+/// An append in flight; [`Pending::wait`] returns its receipt once it is durable.
+#[must_use = "an append is acknowledged only by its receipt"]
+pub struct Pending {
+    answer: Receiver<Result<Receipt, AppendError>>,
+}
+
+impl Pending {
+    pub fn wait(self) -> Result<Receipt, AppendError> {
+        self.answer
+            .recv()
+            .map_err(|_| AppendError::Stopped("writer thread ended".into()))?
+    }
+}
+
 /// An append-only, verifiable log over a [`Store`]. `Send + Sync`: share it in an `Arc`.
 pub struct Ledger {
     shared: Arc<Shared>,
+    /// For small reads (cosignatures); exports open their own.
     reader: Mutex<Box<dyn crate::store::StoreRead>>,
+    open_reader: crate::store::ReaderOpener,
     tx: Option<SyncSender<Request>>,
     writer: Option<JoinHandle<()>>,
 }
@@ -139,11 +159,20 @@ fn chain_next(prev: &Hash, leaf: &Hash) -> Hash {
 
 impl Ledger {
     /// Opens a ledger, checking and (for a torn tail) repairing the store first.
-    pub fn open<S: Store + 'static>(mut store: S, config: LedgerConfig) -> Result<(Self, OpenReport), LedgerError> {
-        crate::envelope::check_party_id(&config.mediator).map_err(|e| LedgerError::BadMediator(config.mediator.clone(), e))?;
+    pub fn open<S: Store + 'static>(
+        mut store: S,
+        config: LedgerConfig,
+    ) -> Result<(Self, OpenReport), LedgerError> {
+        crate::envelope::check_party_id(&config.mediator)
+            .map_err(|e| LedgerError::BadMediator(config.mediator.clone(), e))?;
         let origin = config.log_key.name().to_owned();
         match store.meta("origin")? {
-            Some(found) if found != origin => return Err(LedgerError::WrongOrigin { found, expected: origin }),
+            Some(found) if found != origin => {
+                return Err(LedgerError::WrongOrigin {
+                    found,
+                    expected: origin,
+                })
+            }
             Some(_) => {}
             None => store.set_meta("origin", &origin)?,
         }
@@ -162,13 +191,22 @@ impl Ledger {
             };
             let cp = parsed.map_err(|source| LedgerError::BadCheckpoint { size, source })?;
             if cp.checkpoint.size != size {
-                return Err(LedgerError::Corrupt { index: size.saturating_sub(1), what: format!("checkpoint row {size} holds a note of size {}", cp.checkpoint.size) });
+                return Err(LedgerError::Corrupt {
+                    index: size.saturating_sub(1),
+                    what: format!(
+                        "checkpoint row {size} holds a note of size {}",
+                        cp.checkpoint.size
+                    ),
+                });
             }
             checkpoints.push(cp);
         }
         let acknowledged = checkpoints.last().map_or(0, |c| c.checkpoint.size);
         let count = store.entry_count()?;
-        let mut report = OpenReport { size: acknowledged, truncated: 0 };
+        let mut report = OpenReport {
+            size: acknowledged,
+            truncated: 0,
+        };
         if count < acknowledged {
             return Err(LedgerError::Corrupt { index: count, what: format!("checkpoint of size {acknowledged} covers entries missing from the store, which ends at {count}") });
         }
@@ -180,24 +218,52 @@ impl Ledger {
         for cp in &checkpoints {
             let c = &cp.checkpoint;
             if tree.root_at(c.size).expect("sizes checked") != c.root {
-                return Err(LedgerError::Corrupt { index: c.size - 1, what: format!("stored leaves do not rebuild the signed checkpoint of size {}", c.size) });
+                return Err(LedgerError::Corrupt {
+                    index: c.size - 1,
+                    what: format!(
+                        "stored leaves do not rebuild the signed checkpoint of size {}",
+                        c.size
+                    ),
+                });
             }
         }
         let seqs = store.author_seqs()?.into_iter().collect();
-        let reader = store.reader()?;
+        let open_reader = store.reader_opener();
+        let reader = open_reader()?;
         let shared = Arc::new(Shared {
             config,
             log_verifier,
-            view: RwLock::new(View { tree, checkpoints, seqs, stopped: None }),
+            view: RwLock::new(View {
+                tree,
+                checkpoints,
+                seqs,
+                stopped: None,
+            }),
         });
         let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
         let chain = last_chain(&store, acknowledged)?;
         let writer_shared = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
             .name("ledger-writer".into())
-            .spawn(move || Writer { store, shared: writer_shared, chain }.run(rx))
+            .spawn(move || {
+                Writer {
+                    store,
+                    shared: writer_shared,
+                    chain,
+                }
+                .run(rx)
+            })
             .expect("spawn ledger writer thread");
-        Ok((Self { shared, reader: Mutex::new(reader), tx: Some(tx), writer: Some(writer) }, report))
+        Ok((
+            Self {
+                shared,
+                reader: Mutex::new(reader),
+                open_reader,
+                tx: Some(tx),
+                writer: Some(writer),
+            },
+            report,
+        ))
     }
 
     /// The log's public key (its name is the origin).
@@ -211,7 +277,10 @@ impl Ledger {
 
     /// Size of the latest checkpoint: every entry below it is durable.
     pub fn size(&self) -> u64 {
-        self.view().checkpoints.last().map_or(0, |c| c.checkpoint.size)
+        self.view()
+            .checkpoints
+            .last()
+            .map_or(0, |c| c.checkpoint.size)
     }
 
     /// The seq `author`'s next entry must carry. Two submissions racing for the same
@@ -227,11 +296,24 @@ impl Ledger {
     /// Appends an entry signed by a party. Blocks until it is durable (or refused).
     /// Signature checks run on the caller's thread, so appenders use every core.
     pub fn append(&self, entry: Entry) -> Result<Receipt, AppendError> {
-        let key = self.shared.config.keyring.get(entry.author()).ok_or_else(|| AppendError::UnknownAuthor(entry.author().to_owned()))?;
+        self.submit(entry)?.wait()
+    }
+
+    /// Checks an entry and queues it without waiting: one task can keep many appends in
+    /// flight (they commit together) and wait for each receipt later. Entries submitted
+    /// by one thread are committed in submission order, so an author may pipeline its
+    /// seqs.
+    pub fn submit(&self, entry: Entry) -> Result<Pending, AppendError> {
+        let key = self
+            .shared
+            .config
+            .keyring
+            .get(entry.author())
+            .ok_or_else(|| AppendError::UnknownAuthor(entry.author().to_owned()))?;
         entry.verify(key)?;
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Request::Append(entry, reply))?;
-        answer.recv().map_err(|_| AppendError::Stopped("writer thread ended".into()))?
+        Ok(Pending { answer })
     }
 
     /// Parses, checks and appends submitted envelope bytes.
@@ -241,11 +323,27 @@ impl Ledger {
 
     /// Appends an entry the mediator authors (engine events, say): the writer assigns the
     /// seq and signs with the log key under the mediator's party id.
-    pub fn append_own(&self, kind: &str, audience: Vec<String>, body: Value, time_ms: u64) -> Result<Receipt, AppendError> {
-        let draft = Draft { seq: 1, time_ms, author: self.shared.config.mediator.clone(), kind: kind.to_owned(), audience, body }.normalise()?;
+    pub fn append_own(
+        &self,
+        kind: &str,
+        audience: Vec<String>,
+        body: Value,
+        time_ms: u64,
+    ) -> Result<Receipt, AppendError> {
+        let draft = Draft {
+            seq: 1,
+            time_ms,
+            author: self.shared.config.mediator.clone(),
+            kind: kind.to_owned(),
+            audience,
+            body,
+        }
+        .normalise()?;
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Request::Own(draft, reply))?;
-        answer.recv().map_err(|_| AppendError::Stopped("writer thread ended".into()))?
+        answer
+            .recv()
+            .map_err(|_| AppendError::Stopped("writer thread ended".into()))?
     }
 
     fn send(&self, request: Request) -> Result<(), AppendError> {
@@ -253,7 +351,8 @@ impl Ledger {
             return Err(AppendError::Stopped(why.clone()));
         }
         let tx = self.tx.as_ref().expect("sender lives until drop");
-        tx.send(request).map_err(|_| AppendError::Stopped("writer thread ended".into()))
+        tx.send(request)
+            .map_err(|_| AppendError::Stopped("writer thread ended".into()))
     }
 
     /// The latest checkpoint with its stored cosignatures.
@@ -263,12 +362,18 @@ impl Ledger {
     }
 
     fn with_cosignatures(&self, mut cp: SignedCheckpoint) -> Result<SignedCheckpoint, StoreError> {
-        let lines = self.reader.lock().unwrap_or_else(|e| e.into_inner()).cosignatures(cp.checkpoint.size)?;
+        let lines = self
+            .reader
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cosignatures(cp.checkpoint.size)?;
         for line in lines {
             // Stored lines were verified on the way in; a line that no longer parses is
             // left out rather than trusted.
             if let Ok(note) = Note::parse(&format!("{}\n{line}\n", cp.checkpoint.body())) {
-                note.signatures.into_iter().for_each(|s| cp.add_signature(s));
+                note.signatures
+                    .into_iter()
+                    .for_each(|s| cp.add_signature(s));
             }
         }
         Ok(cp)
@@ -279,7 +384,10 @@ impl Ledger {
         let published = self.size();
         let view = self.view();
         if size > published {
-            return Err(ProofError::SizeOutOfRange { size, len: published });
+            return Err(ProofError::SizeOutOfRange {
+                size,
+                len: published,
+            });
         }
         view.tree.inclusion_proof(index, size)
     }
@@ -289,7 +397,10 @@ impl Ledger {
         let published = self.size();
         let view = self.view();
         if new > published {
-            return Err(ProofError::SizeOutOfRange { size: new, len: published });
+            return Err(ProofError::SizeOutOfRange {
+                size: new,
+                len: published,
+            });
         }
         view.tree.consistency_proof(old, new)
     }
@@ -297,15 +408,37 @@ impl Ledger {
     /// Records a witness's cosignature of the checkpoint of `size`, after checking it
     /// against the cosigner's key in the keyring.
     pub fn add_cosignature(&self, size: u64, line: &NoteSignature) -> Result<(), CosignError> {
-        let cp = self.view().checkpoints.iter().find(|c| c.checkpoint.size == size).cloned().ok_or(CosignError::NoCheckpoint(size))?;
-        let key = self.shared.config.keyring.get(&line.name).ok_or_else(|| CosignError::UnknownCosigner(line.name.clone()))?;
+        let cp = self
+            .view()
+            .checkpoints
+            .iter()
+            .find(|c| c.checkpoint.size == size)
+            .cloned()
+            .ok_or(CosignError::NoCheckpoint(size))?;
+        let key = self
+            .shared
+            .config
+            .keyring
+            .get(&line.name)
+            .ok_or_else(|| CosignError::UnknownCosigner(line.name.clone()))?;
         cp.verify_cosignature(line, key)?;
-        let note = Note { text: String::new(), signatures: vec![line.clone()] }.to_string();
+        let note = Note {
+            text: String::new(),
+            signatures: vec![line.clone()],
+        }
+        .to_string();
         let text = note.trim().to_owned();
         let (reply, answer) = mpsc::sync_channel(1);
         let stopped = || CosignError::Store(StoreError::Stopped("writer thread ended".into()));
-        self.tx.as_ref().expect("live").send(Request::Cosign(size, line.name.clone(), text, reply)).map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?.map_err(CosignError::from)
+        self.tx
+            .as_ref()
+            .expect("live")
+            .send(Request::Cosign(size, line.name.clone(), text, reply))
+            .map_err(|_| stopped())?;
+        answer
+            .recv()
+            .map_err(|_| stopped())?
+            .map_err(CosignError::from)
     }
 
     /// Writes an export for `party` (or [`FULL_VIEW`] for everything) of the latest
@@ -314,53 +447,81 @@ impl Ledger {
     pub fn export(&self, party: &str, out: &mut dyn Write) -> Result<u64, ExportError> {
         let (checkpoints, size) = {
             let view = self.view();
-            (view.checkpoints.clone(), view.checkpoints.last().map_or(0, |c| c.checkpoint.size))
+            (
+                view.checkpoints.clone(),
+                view.checkpoints.last().map_or(0, |c| c.checkpoint.size),
+            )
         };
-        let header = Header { format: EXPORT_FORMAT.into(), origin: self.shared.log_verifier.name().into(), party: party.into(), size };
+        let header = Header {
+            format: EXPORT_FORMAT.into(),
+            origin: self.shared.log_verifier.name().into(),
+            party: party.into(),
+            size,
+        };
         let mut w = ExportWriter::new(out, &header)?;
         let mut own: Vec<(u64, Hash)> = Vec::new();
-        let reader = self.shared_reader()?;
+        // A reader of its own, so a long export blocks nobody.
+        let reader = (self.open_reader)()?;
         let mut result: Result<(), ExportError> = Ok(());
-        reader.scan(0, size, &mut |row| {
-            let step = (|| {
-                if leaf_hash(&row.envelope) != row.leaf {
-                    return Err(ExportError::Corrupt { index: row.index, what: "envelope does not hash to its leaf hash".into() });
+        reader
+            .scan(0, size, &mut |row| {
+                let step = (|| {
+                    if leaf_hash(&row.envelope) != row.leaf {
+                        return Err(ExportError::Corrupt {
+                            index: row.index,
+                            what: "envelope does not hash to its leaf hash".into(),
+                        });
+                    }
+                    let entry = Entry::parse(&row.envelope).map_err(|e| ExportError::Corrupt {
+                        index: row.index,
+                        what: e.to_string(),
+                    })?;
+                    if party == FULL_VIEW || entry.readable_by(party) {
+                        w.entry(row.index, entry.bytes())?;
+                    } else {
+                        w.leaf(row.index, &row.leaf)?;
+                    }
+                    if entry.author() == party {
+                        own.push((row.index, row.leaf));
+                    }
+                    Ok(())
+                })();
+                match step {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        result = Err(e);
+                        Err(StoreError::BadRow {
+                            path: Default::default(),
+                            index: row.index,
+                            what: "export stopped".into(),
+                        })
+                    }
                 }
-                let entry = Entry::parse(&row.envelope).map_err(|e| ExportError::Corrupt { index: row.index, what: e.to_string() })?;
-                if party == FULL_VIEW || entry.readable_by(party) {
-                    w.entry(row.index, entry.bytes())?;
-                } else {
-                    w.leaf(row.index, &row.leaf)?;
-                }
-                if entry.author() == party {
-                    own.push((row.index, row.leaf));
-                }
-                Ok(())
-            })();
-            match step {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    result = Err(e);
-                    Err(StoreError::BadRow { path: Default::default(), index: row.index, what: "export stopped".into() })
-                }
-            }
-        }).or_else(|e| if result.is_err() { Ok(()) } else { Err(e) })?;
-        drop(reader);
+            })
+            .or_else(|e| if result.is_err() { Ok(()) } else { Err(e) })?;
         result?;
         for cp in &checkpoints {
             w.checkpoint(&self.with_cosignatures(cp.clone())?.to_string())?;
         }
         for (index, leaf) in own {
-            let cp = checkpoints.iter().find(|c| c.checkpoint.size > index).expect("index below the last size");
-            let inclusion = self.view().tree.inclusion_proof(index, cp.checkpoint.size).expect("in range");
-            w.receipt(&Receipt { index, leaf_hash: leaf, checkpoint: cp.to_string(), inclusion })?;
+            let cp = checkpoints
+                .iter()
+                .find(|c| c.checkpoint.size > index)
+                .expect("index below the last size");
+            let inclusion = self
+                .view()
+                .tree
+                .inclusion_proof(index, cp.checkpoint.size)
+                .expect("in range");
+            w.receipt(&Receipt {
+                index,
+                leaf_hash: leaf,
+                checkpoint: cp.to_string(),
+                inclusion,
+            })?;
         }
         w.finish()?;
         Ok(size)
-    }
-
-    fn shared_reader(&self) -> Result<std::sync::MutexGuard<'_, Box<dyn crate::store::StoreRead>>, StoreError> {
-        Ok(self.reader.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -378,9 +539,15 @@ fn parse_unverified(note: &str, log_key: &VerifierKey) -> Result<SignedCheckpoin
     let note = Note::parse(note)?;
     let checkpoint = Checkpoint::parse_body(&note.text)?;
     if checkpoint.origin != log_key.name() {
-        return Err(NoteError::WrongOrigin { found: checkpoint.origin, expected: log_key.name().to_owned() });
+        return Err(NoteError::WrongOrigin {
+            found: checkpoint.origin,
+            expected: log_key.name().to_owned(),
+        });
     }
-    Ok(SignedCheckpoint { checkpoint, signatures: note.signatures })
+    Ok(SignedCheckpoint {
+        checkpoint,
+        signatures: note.signatures,
+    })
 }
 
 /// Reads rows `0..size`, checking index continuity, leaf hashes and the chain; returns
@@ -391,18 +558,33 @@ fn check_rows(store: &dyn Store, size: u64) -> Result<Vec<Hash>, LedgerError> {
     let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
     let mut prev_chain = [0u8; 32];
     let mut failure: Option<LedgerError> = None;
-    let flush = |chunk: &mut Vec<Row>, leaves: &mut Vec<Hash>, prev_chain: &mut Hash| -> Result<(), LedgerError> {
-        let bad = chunk.par_iter().find_first(|r| leaf_hash(&r.envelope) != r.leaf).map(|r| r.index);
+    let flush = |chunk: &mut Vec<Row>,
+                 leaves: &mut Vec<Hash>,
+                 prev_chain: &mut Hash|
+     -> Result<(), LedgerError> {
+        let bad = chunk
+            .par_iter()
+            .find_first(|r| leaf_hash(&r.envelope) != r.leaf)
+            .map(|r| r.index);
         for r in chunk.iter() {
             if r.index != leaves.len() as u64 {
-                return Err(LedgerError::Corrupt { index: leaves.len() as u64, what: format!("row missing (next stored row is {})", r.index) });
+                return Err(LedgerError::Corrupt {
+                    index: leaves.len() as u64,
+                    what: format!("row missing (next stored row is {})", r.index),
+                });
             }
             if Some(r.index) == bad {
-                return Err(LedgerError::Corrupt { index: r.index, what: "stored envelope no longer hashes to its leaf hash".into() });
+                return Err(LedgerError::Corrupt {
+                    index: r.index,
+                    what: "stored envelope no longer hashes to its leaf hash".into(),
+                });
             }
             let chain = chain_next(prev_chain, &r.leaf);
             if chain != r.chain {
-                return Err(LedgerError::Corrupt { index: r.index, what: "row breaks the hash chain (rows reordered, removed or inserted)".into() });
+                return Err(LedgerError::Corrupt {
+                    index: r.index,
+                    what: "row breaks the hash chain (rows reordered, removed or inserted)".into(),
+                });
             }
             *prev_chain = chain;
             leaves.push(r.leaf);
@@ -410,23 +592,31 @@ fn check_rows(store: &dyn Store, size: u64) -> Result<Vec<Hash>, LedgerError> {
         chunk.clear();
         Ok(())
     };
-    store.scan(0, size, &mut |row| {
-        chunk.push(row);
-        if chunk.len() == CHUNK {
-            if let Err(e) = flush(&mut chunk, &mut leaves, &mut prev_chain) {
-                failure = Some(e);
-                return Err(StoreError::BadRow { path: Default::default(), index: 0, what: "stop".into() });
+    store
+        .scan(0, size, &mut |row| {
+            chunk.push(row);
+            if chunk.len() == CHUNK {
+                if let Err(e) = flush(&mut chunk, &mut leaves, &mut prev_chain) {
+                    failure = Some(e);
+                    return Err(StoreError::BadRow {
+                        path: Default::default(),
+                        index: 0,
+                        what: "stop".into(),
+                    });
+                }
             }
-        }
-        Ok(())
-    })
-    .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+            Ok(())
+        })
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
     if let Some(e) = failure {
         return Err(e);
     }
     flush(&mut chunk, &mut leaves, &mut prev_chain)?;
     if leaves.len() as u64 != size {
-        return Err(LedgerError::Corrupt { index: leaves.len() as u64, what: "row missing".into() });
+        return Err(LedgerError::Corrupt {
+            index: leaves.len() as u64,
+            what: "row missing".into(),
+        });
     }
     Ok(leaves)
 }
@@ -466,12 +656,22 @@ impl<S: Store> Writer<S> {
     }
 
     fn commit(&mut self, batch: Vec<Request>) {
-        let stopped = self.shared.view.read().unwrap_or_else(|e| e.into_inner()).stopped.clone();
+        let stopped = self
+            .shared
+            .view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .stopped
+            .clone();
         if let Some(why) = stopped {
             for r in batch {
                 match r {
-                    Request::Append(_, reply) | Request::Own(_, reply) => drop(reply.send(Err(AppendError::Stopped(why.clone())))),
-                    Request::Cosign(.., reply) => drop(reply.send(Err(StoreError::Stopped(why.clone())))),
+                    Request::Append(_, reply) | Request::Own(_, reply) => {
+                        drop(reply.send(Err(AppendError::Stopped(why.clone()))))
+                    }
+                    Request::Cosign(.., reply) => {
+                        drop(reply.send(Err(StoreError::Stopped(why.clone()))))
+                    }
                 }
             }
             return;
@@ -505,13 +705,24 @@ impl<S: Store> Writer<S> {
             };
             let expected = self.next_seq(&seqs, entry.author());
             if entry.seq() != expected {
-                let _ = reply.send(Err(AppendError::Seq { author: entry.author().to_owned(), expected, got: entry.seq() }));
+                let _ = reply.send(Err(AppendError::Seq {
+                    author: entry.author().to_owned(),
+                    expected,
+                    got: entry.seq(),
+                }));
                 continue;
             }
             seqs.insert(entry.author().to_owned(), entry.seq());
             let leaf = entry.leaf_hash();
             chain = chain_next(&chain, &leaf);
-            rows.push(Row { index: old_size + rows.len() as u64, leaf, chain, author: entry.author().to_owned(), seq: entry.seq(), envelope: entry.into_bytes() });
+            rows.push(Row {
+                index: old_size + rows.len() as u64,
+                leaf,
+                chain,
+                author: entry.author().to_owned(),
+                seq: entry.seq(),
+                envelope: entry.into_bytes(),
+            });
             waiting.push(reply);
         }
         for (size, name, line, reply) in cosigns {
@@ -526,10 +737,21 @@ impl<S: Store> Writer<S> {
             for r in &rows {
                 view.tree.push(r.leaf);
             }
-            Checkpoint { origin: config.log_key.name().to_owned(), size: new_size, root: view.tree.root() }.sign(&config.log_key)
+            Checkpoint {
+                origin: config.log_key.name().to_owned(),
+                size: new_size,
+                root: view.tree.root(),
+            }
+            .sign(&config.log_key)
         };
         let note = signed.to_string();
-        if let Err(e) = self.store.append(&rows, &StoredCheckpoint { size: new_size, note: note.clone() }) {
+        if let Err(e) = self.store.append(
+            &rows,
+            &StoredCheckpoint {
+                size: new_size,
+                note: note.clone(),
+            },
+        ) {
             // The store's state after a failed commit is not ours to guess: stop taking
             // appends; reopening re-checks everything.
             let why = e.to_string();
@@ -547,10 +769,21 @@ impl<S: Store> Writer<S> {
             let mut view = self.shared.view.write().unwrap_or_else(|e| e.into_inner());
             view.seqs.extend(seqs);
             view.checkpoints.push(signed);
-            rows.iter().map(|r| view.tree.inclusion_proof(r.index, new_size).expect("in range")).collect()
+            rows.iter()
+                .map(|r| {
+                    view.tree
+                        .inclusion_proof(r.index, new_size)
+                        .expect("in range")
+                })
+                .collect()
         };
         for ((row, reply), inclusion) in rows.iter().zip(waiting).zip(proofs) {
-            let _ = reply.send(Ok(Receipt { index: row.index, leaf_hash: row.leaf, checkpoint: note.clone(), inclusion }));
+            let _ = reply.send(Ok(Receipt {
+                index: row.index,
+                leaf_hash: row.leaf,
+                checkpoint: note.clone(),
+                inclusion,
+            }));
         }
     }
 
@@ -558,6 +791,12 @@ impl<S: Store> Writer<S> {
         if let Some(s) = batch_seqs.get(author) {
             return s + 1;
         }
-        self.shared.view.read().unwrap_or_else(|e| e.into_inner()).seqs.get(author).map_or(1, |s| s + 1)
+        self.shared
+            .view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .seqs
+            .get(author)
+            .map_or(1, |s| s + 1)
     }
 }

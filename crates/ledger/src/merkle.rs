@@ -78,7 +78,10 @@ impl MerkleTree {
         let mut levels = vec![leaves];
         while levels.last().is_some_and(|l| l.len() >= 2) {
             let below = levels.last().expect("just checked");
-            let above = below.chunks_exact(2).map(|p| node_hash(&p[0], &p[1])).collect();
+            let above = below
+                .chunks_exact(2)
+                .map(|p| node_hash(&p[0], &p[1]))
+                .collect();
             levels.push(above);
         }
         Self { levels }
@@ -123,7 +126,10 @@ impl MerkleTree {
 
     /// The leaf hash at `index`.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
-        self.levels.first()?.get(usize::try_from(index).ok()?).copied()
+        self.levels
+            .first()?
+            .get(usize::try_from(index).ok()?)
+            .copied()
     }
 
     /// The current root.
@@ -134,12 +140,19 @@ impl MerkleTree {
     /// The root the tree had when it held `size` leaves.
     pub fn root_at(&self, size: u64) -> Result<Hash, ProofError> {
         self.check_size(size)?;
-        Ok(if size == 0 { empty_root() } else { self.subtree(0, size) })
+        Ok(if size == 0 {
+            empty_root()
+        } else {
+            self.subtree(0, size)
+        })
     }
 
     fn check_size(&self, size: u64) -> Result<(), ProofError> {
         if size > self.len() {
-            return Err(ProofError::SizeOutOfRange { size, len: self.len() });
+            return Err(ProofError::SizeOutOfRange {
+                size,
+                len: self.len(),
+            });
         }
         Ok(())
     }
@@ -262,7 +275,10 @@ pub fn verify_consistency(
     proof: &[Hash],
 ) -> Result<(), ProofError> {
     if old_size > new_size {
-        return Err(ProofError::SizesReversed { old: old_size, new: new_size });
+        return Err(ProofError::SizesReversed {
+            old: old_size,
+            new: new_size,
+        });
     }
     if proof.len() > MAX_PROOF_HASHES {
         return Err(ProofError::TooLong(proof.len()));
@@ -277,7 +293,11 @@ pub fn verify_consistency(
         return Ok(());
     }
     if old_size == 0 {
-        return if proof.is_empty() { Ok(()) } else { Err(ProofError::WrongLength) };
+        return if proof.is_empty() {
+            Ok(())
+        } else {
+            Err(ProofError::WrongLength)
+        };
     }
     if proof.is_empty() {
         return Err(ProofError::WrongLength);
@@ -334,7 +354,11 @@ mod tests {
 
     fn b64(s: &str) -> Hash {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD.decode(s).unwrap().try_into().unwrap()
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .unwrap()
+            .try_into()
+            .unwrap()
     }
 
     /// The leaf inputs of the certificate-transparency reference tests
@@ -351,7 +375,11 @@ mod tests {
             "606162636465666768696a6b6c6d6e6f",
         ]
         .iter()
-        .map(|h| (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect())
+        .map(|h| {
+            (0..h.len() / 2)
+                .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+                .collect()
+        })
         .collect()
     }
 

@@ -57,10 +57,16 @@ impl NoteSignature {
     }
 
     fn parse_line(line: &str) -> Result<Self, NoteError> {
-        let rest = line.strip_prefix(SIG_PREFIX).ok_or_else(|| malformed("signature line must start with an em dash and a space"))?;
-        let (name, b64) = rest.split_once(' ').ok_or_else(|| malformed("signature line lacks a signature"))?;
+        let rest = line
+            .strip_prefix(SIG_PREFIX)
+            .ok_or_else(|| malformed("signature line must start with an em dash and a space"))?;
+        let (name, b64) = rest
+            .split_once(' ')
+            .ok_or_else(|| malformed("signature line lacks a signature"))?;
         crate::keys::check_key_name(name)?;
-        let raw = B64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
+        let raw = B64
+            .decode(b64)
+            .map_err(|_| malformed("signature is not base64"))?;
         if raw.len() < 5 {
             return Err(malformed("signature is too short"));
         }
@@ -85,12 +91,17 @@ impl Note {
         if input.len() > MAX_NOTE_BYTES {
             return Err(NoteError::TooLong);
         }
-        let split = input.find("\n\n").ok_or_else(|| malformed("no blank line before the signatures"))?;
+        let split = input
+            .find("\n\n")
+            .ok_or_else(|| malformed("no blank line before the signatures"))?;
         let (text, sigs) = (&input[..split + 1], &input[split + 2..]);
         if !sigs.ends_with('\n') {
             return Err(malformed("note must end with a newline"));
         }
-        let signatures = sigs.lines().map(NoteSignature::parse_line).collect::<Result<Vec<_>, _>>()?;
+        let signatures = sigs
+            .lines()
+            .map(NoteSignature::parse_line)
+            .collect::<Result<Vec<_>, _>>()?;
         if signatures.is_empty() {
             return Err(malformed("note has no signatures"));
         }
@@ -100,7 +111,10 @@ impl Note {
         if text.chars().any(|c| c != '\n' && c.is_control()) {
             return Err(malformed("note text holds control characters"));
         }
-        Ok(Self { text: text.to_owned(), signatures })
+        Ok(Self {
+            text: text.to_owned(),
+            signatures,
+        })
     }
 }
 
@@ -126,23 +140,46 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note text: three newline-terminated lines.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Parses the note text of a checkpoint.
     pub fn parse_body(text: &str) -> Result<Self, NoteError> {
         let bad = |m: &str| NoteError::BadCheckpoint(m.to_owned());
-        let lines: Vec<&str> = text.strip_suffix('\n').ok_or_else(|| bad("text must end with a newline"))?.split('\n').collect();
+        let lines: Vec<&str> = text
+            .strip_suffix('\n')
+            .ok_or_else(|| bad("text must end with a newline"))?
+            .split('\n')
+            .collect();
         let [origin, size, root] = lines.as_slice() else {
             return Err(bad("expected exactly three lines: origin, size, root"));
         };
         if origin.is_empty() {
             return Err(bad("empty origin"));
         }
-        let size_ok = !size.is_empty() && size.bytes().all(|b| b.is_ascii_digit()) && (size.len() == 1 || !size.starts_with('0'));
-        let size: u64 = if size_ok { size.parse().map_err(|_| bad("size out of range"))? } else { return Err(bad("size is not a decimal without leading zeros")) };
-        let root = B64.decode(root).ok().and_then(|r| <Hash>::try_from(r).ok()).ok_or_else(|| bad("root is not a base64 32-byte hash"))?;
-        Ok(Self { origin: (*origin).to_owned(), size, root })
+        let size_ok = !size.is_empty()
+            && size.bytes().all(|b| b.is_ascii_digit())
+            && (size.len() == 1 || !size.starts_with('0'));
+        let size: u64 = if size_ok {
+            size.parse().map_err(|_| bad("size out of range"))?
+        } else {
+            return Err(bad("size is not a decimal without leading zeros"));
+        };
+        let root = B64
+            .decode(root)
+            .ok()
+            .and_then(|r| <Hash>::try_from(r).ok())
+            .ok_or_else(|| bad("root is not a base64 32-byte hash"))?;
+        Ok(Self {
+            origin: (*origin).to_owned(),
+            size,
+            root,
+        })
     }
 
     /// Signs the checkpoint with the log key, whose name must be the origin.
@@ -185,9 +222,15 @@ impl SignedCheckpoint {
         let note = Note::parse(input)?;
         let checkpoint = Checkpoint::parse_body(&note.text)?;
         if checkpoint.origin != log_key.name() {
-            return Err(NoteError::WrongOrigin { found: checkpoint.origin, expected: log_key.name().to_owned() });
+            return Err(NoteError::WrongOrigin {
+                found: checkpoint.origin,
+                expected: log_key.name().to_owned(),
+            });
         }
-        let signed = Self { checkpoint, signatures: note.signatures };
+        let signed = Self {
+            checkpoint,
+            signatures: note.signatures,
+        };
         signed.verify_log(log_key)?;
         Ok(signed)
     }
@@ -199,7 +242,8 @@ impl SignedCheckpoint {
         let ok = self.signatures.iter().any(|s| {
             s.name == log_key.name()
                 && s.key_id == id
-                && <[u8; 64]>::try_from(s.payload.as_slice()).is_ok_and(|sig| log_key.verify(body.as_bytes(), &Signature::from_bytes(&sig)))
+                && <[u8; 64]>::try_from(s.payload.as_slice())
+                    .is_ok_and(|sig| log_key.verify(body.as_bytes(), &Signature::from_bytes(&sig)))
         });
         if ok {
             Ok(())
@@ -222,9 +266,18 @@ impl SignedCheckpoint {
     }
 
     /// Checks one cosignature line against a cosigner's key.
-    pub fn verify_cosignature(&self, line: &NoteSignature, key: &VerifierKey) -> Result<Cosigned, NoteError> {
-        let bad = || NoteError::BadCosignature { name: line.name.clone() };
-        if line.name != key.name() || line.key_id != key.cosignature_key_id() || line.payload.len() != 8 + 64 {
+    pub fn verify_cosignature(
+        &self,
+        line: &NoteSignature,
+        key: &VerifierKey,
+    ) -> Result<Cosigned, NoteError> {
+        let bad = || NoteError::BadCosignature {
+            name: line.name.clone(),
+        };
+        if line.name != key.name()
+            || line.key_id != key.cosignature_key_id()
+            || line.payload.len() != 8 + 64
+        {
             return Err(bad());
         }
         let timestamp_s = u64::from_be_bytes(line.payload[..8].try_into().expect("8 bytes"));
@@ -232,22 +285,36 @@ impl SignedCheckpoint {
             return Err(bad());
         }
         let sig = Signature::from_bytes(line.payload[8..].try_into().expect("64 bytes"));
-        if !key.verify(&cosignature_message(&self.checkpoint.body(), timestamp_s), &sig) {
+        if !key.verify(
+            &cosignature_message(&self.checkpoint.body(), timestamp_s),
+            &sig,
+        ) {
             return Err(bad());
         }
-        Ok(Cosigned { name: line.name.clone(), timestamp_s })
+        Ok(Cosigned {
+            name: line.name.clone(),
+            timestamp_s,
+        })
     }
 
     /// Verifies every signature line that is not the log's against the keyring. A line
     /// from a name the keyring lacks, or that does not verify, is an error: an export
     /// must not carry signatures nobody can check.
-    pub fn verify_cosignatures(&self, log_key: &VerifierKey, keyring: &Keyring) -> Result<Vec<Cosigned>, NoteError> {
+    pub fn verify_cosignatures(
+        &self,
+        log_key: &VerifierKey,
+        keyring: &Keyring,
+    ) -> Result<Vec<Cosigned>, NoteError> {
         let mut out = Vec::new();
         for line in &self.signatures {
             if line.name == log_key.name() && line.key_id == log_key.note_key_id() {
                 continue;
             }
-            let key = keyring.get(&line.name).ok_or_else(|| NoteError::BadCosignature { name: line.name.clone() })?;
+            let key = keyring
+                .get(&line.name)
+                .ok_or_else(|| NoteError::BadCosignature {
+                    name: line.name.clone(),
+                })?;
             out.push(self.verify_cosignature(line, key)?);
         }
         Ok(out)
@@ -255,13 +322,20 @@ impl SignedCheckpoint {
 
     /// Adds a signature line unless one with the same name and key ID is there.
     pub fn add_signature(&mut self, line: NoteSignature) {
-        if !self.signatures.iter().any(|s| s.name == line.name && s.key_id == line.key_id) {
+        if !self
+            .signatures
+            .iter()
+            .any(|s| s.name == line.name && s.key_id == line.key_id)
+        {
             self.signatures.push(line);
         }
     }
 
     pub fn to_note(&self) -> Note {
-        Note { text: self.checkpoint.body(), signatures: self.signatures.clone() }
+        Note {
+            text: self.checkpoint.body(),
+            signatures: self.signatures.clone(),
+        }
     }
 }
 
@@ -279,7 +353,10 @@ mod tests {
     // The example note of golang.org/x/mod/sumdb/note.
     #[test]
     fn sumdb_signed_note_vector() {
-        let key = VerifierKey::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").unwrap();
+        let key = VerifierKey::parse(
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        )
+        .unwrap();
         let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
         let note = Note::parse(text).unwrap();
         assert_eq!(note.to_string(), text);
@@ -296,9 +373,14 @@ mod tests {
     #[test]
     fn checkpoint_signs_cosigns_and_round_trips() {
         let log = log_key();
-        let cp = Checkpoint { origin: log.name().to_owned(), size: 42, root: [9; 32] };
+        let cp = Checkpoint {
+            origin: log.name().to_owned(),
+            size: 42,
+            root: [9; 32],
+        };
         let mut signed = cp.sign(&log);
-        let witness = SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[4; 32])).unwrap();
+        let witness =
+            SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[4; 32])).unwrap();
         signed.add_signature(signed.cosign(&witness, 1_700_000_000));
         let text = signed.to_string();
         assert!(text.starts_with("truceline/agr-1\n42\n"));
@@ -307,12 +389,19 @@ mod tests {
         let mut ring = Keyring::new();
         ring.insert(witness.verifier()).unwrap();
         let cosigned = again.verify_cosignatures(&log.verifier(), &ring).unwrap();
-        assert_eq!(cosigned, vec![Cosigned { name: "israel".into(), timestamp_s: 1_700_000_000 }]);
+        assert_eq!(
+            cosigned,
+            vec![Cosigned {
+                name: "israel".into(),
+                timestamp_s: 1_700_000_000
+            }]
+        );
         // A different root under the same signature fails.
         let forged = text.replacen("42\n", "43\n", 1);
         assert!(SignedCheckpoint::parse_verified(&forged, &log.verifier()).is_err());
         // Cosignature checked against another key fails.
-        let other = SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[5; 32])).unwrap();
+        let other =
+            SignerKey::from_signing_key("israel", SigningKey::from_bytes(&[5; 32])).unwrap();
         let mut ring2 = Keyring::new();
         ring2.insert(other.verifier()).unwrap();
         assert!(again.verify_cosignatures(&log.verifier(), &ring2).is_err());
@@ -322,8 +411,16 @@ mod tests {
     fn checkpoint_body_is_strict() {
         assert!(Checkpoint::parse_body("o\n01\nAAAA\n").is_err());
         assert!(Checkpoint::parse_body("o\n1\n").is_err());
-        assert!(Checkpoint::parse_body("o\n1\nAAAA\n").is_err(), "root not 32 bytes");
-        assert!(Checkpoint::parse_body("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\nextra\n").is_err());
-        assert!(Checkpoint::parse_body("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n").is_ok());
+        assert!(
+            Checkpoint::parse_body("o\n1\nAAAA\n").is_err(),
+            "root not 32 bytes"
+        );
+        assert!(Checkpoint::parse_body(
+            "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\nextra\n"
+        )
+        .is_err());
+        assert!(
+            Checkpoint::parse_body("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n").is_ok()
+        );
     }
 }

@@ -58,7 +58,10 @@ mod b64_hashes {
         }
         texts
             .iter()
-            .map(|t| b64_hash::decode(t).ok_or_else(|| serde::de::Error::custom("expected a base64 32-byte hash")))
+            .map(|t| {
+                b64_hash::decode(t)
+                    .ok_or_else(|| serde::de::Error::custom("expected a base64 32-byte hash"))
+            })
             .collect()
     }
 }
@@ -81,8 +84,17 @@ impl Receipt {
     pub fn verify(&self, log_key: &VerifierKey) -> Result<SignedCheckpoint, ReceiptError> {
         let signed = SignedCheckpoint::parse_verified(&self.checkpoint, log_key)?;
         let cp = &signed.checkpoint;
-        verify_inclusion(self.index, cp.size, &self.leaf_hash, &self.inclusion, &cp.root)
-            .map_err(|source| ReceiptError::Inclusion { index: self.index, source })?;
+        verify_inclusion(
+            self.index,
+            cp.size,
+            &self.leaf_hash,
+            &self.inclusion,
+            &cp.root,
+        )
+        .map_err(|source| ReceiptError::Inclusion {
+            index: self.index,
+            source,
+        })?;
         Ok(signed)
     }
 }

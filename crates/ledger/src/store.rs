@@ -11,6 +11,7 @@
 //! what opening does with such a torn tail).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -20,15 +21,26 @@ use crate::merkle::Hash;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store {path}: {source}")]
-    Sqlite { path: PathBuf, source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("store {path}: another writer appended meanwhile (expected next index {expected}, found {found})")]
-    Conflict { path: PathBuf, expected: u64, found: u64 },
+    Conflict {
+        path: PathBuf,
+        expected: u64,
+        found: u64,
+    },
     #[error("store {path}: {what}")]
     Config { path: PathBuf, what: String },
     #[error("the ledger's writer stopped: {0}")]
     Stopped(String),
     #[error("store {path}: row {index} is malformed: {what}")]
-    BadRow { path: PathBuf, index: u64, what: String },
+    BadRow {
+        path: PathBuf,
+        index: u64,
+        what: String,
+    },
 }
 
 /// One entry as stored.
@@ -55,7 +67,12 @@ pub struct StoredCheckpoint {
 pub trait StoreRead: Send {
     fn entry_count(&self) -> Result<u64, StoreError>;
     /// Calls `f` for rows `from..to` in index order, from one consistent snapshot.
-    fn scan(&self, from: u64, to: u64, f: &mut dyn FnMut(Row) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    fn scan(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
     /// Cosignature lines (signed-note signature lines) stored for a checkpoint size.
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
@@ -64,10 +81,13 @@ pub trait StoreRead: Send {
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }
 
+/// Opens independent read handles (one per export, say), from any thread.
+pub type ReaderOpener = Arc<dyn Fn() -> Result<Box<dyn StoreRead>, StoreError> + Send + Sync>;
+
 /// Writing side, owned by the ledger's writer thread.
 pub trait Store: StoreRead {
-    /// A new, independent read handle.
-    fn reader(&self) -> Result<Box<dyn StoreRead>, StoreError>;
+    /// Something that opens new, independent read handles.
+    fn reader_opener(&self) -> ReaderOpener;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Stores rows (which must start at the current count) and the checkpoint covering
     /// them, atomically; durable when it returns Ok.
@@ -109,14 +129,23 @@ impl SqliteStore {
     /// Opens or creates the store file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let conn = Connection::open(&path).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Config { path, what: format!("journal_mode is {mode}, WAL is required") });
+            return Err(StoreError::Config {
+                path,
+                what: format!("journal_mode is {mode}, WAL is required"),
+            });
         }
-        conn.execute_batch("PRAGMA synchronous=FULL;").map_err(err)?;
+        conn.execute_batch("PRAGMA synchronous=FULL;")
+            .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         Ok(Self { path, conn })
     }
@@ -126,7 +155,10 @@ impl SqliteStore {
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Direct access for tests that damage the store on purpose.
@@ -142,11 +174,18 @@ struct SqliteReader {
 }
 
 fn hash_from(path: &Path, index: u64, bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
-    bytes.try_into().map_err(|_| StoreError::BadRow { path: path.to_path_buf(), index, what: format!("{what} is not 32 bytes") })
+    bytes.try_into().map_err(|_| StoreError::BadRow {
+        path: path.to_path_buf(),
+        index,
+        what: format!("{what} is not 32 bytes"),
+    })
 }
 
 fn read_entry_count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| r.get::<_, i64>(0)).map(|n| n as u64)
+    conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n as u64)
 }
 
 macro_rules! impl_read {
@@ -215,11 +254,21 @@ impl_read!(SqliteStore);
 impl_read!(SqliteReader);
 
 impl Store for SqliteStore {
-    fn reader(&self) -> Result<Box<dyn StoreRead>, StoreError> {
-        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| self.err(e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
-        Ok(Box::new(SqliteReader { path: self.path.clone(), conn }))
+    fn reader_opener(&self) -> ReaderOpener {
+        let path = self.path.clone();
+        Arc::new(move || {
+            let err = |source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            };
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags).map_err(err)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+            Ok(Box::new(SqliteReader {
+                path: path.clone(),
+                conn,
+            }) as Box<dyn StoreRead>)
+        })
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -231,14 +280,24 @@ impl Store for SqliteStore {
 
     fn append(&mut self, rows: &[Row], checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         // IMMEDIATE takes the write lock up front, so the count check below cannot race
         // with another process.
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         let found = read_entry_count(&tx).map_err(err)?;
         let expected = rows.first().map_or(checkpoint.size, |r| r.index);
         if found != expected {
-            return Err(StoreError::Conflict { path, expected, found });
+            return Err(StoreError::Conflict {
+                path,
+                expected,
+                found,
+            });
         }
         {
             let mut insert = tx
@@ -246,7 +305,14 @@ impl Store for SqliteStore {
                 .map_err(err)?;
             for r in rows {
                 insert
-                    .execute(params![r.index as i64, &r.leaf[..], &r.chain[..], r.author, r.seq as i64, r.envelope])
+                    .execute(params![
+                        r.index as i64,
+                        &r.leaf[..],
+                        &r.chain[..],
+                        r.author,
+                        r.seq as i64,
+                        r.envelope
+                    ])
                     .map_err(err)?;
             }
             tx.prepare_cached("INSERT INTO checkpoints(size, note) VALUES (?1, ?2)")
@@ -258,7 +324,10 @@ impl Store for SqliteStore {
     }
 
     fn truncate(&mut self, size: u64) -> Result<u64, StoreError> {
-        let n = self.conn.execute("DELETE FROM entries WHERE idx >= ?1", [size as i64]).map_err(|e| self.err(e))?;
+        let n = self
+            .conn
+            .execute("DELETE FROM entries WHERE idx >= ?1", [size as i64])
+            .map_err(|e| self.err(e))?;
         Ok(n as u64)
     }
 

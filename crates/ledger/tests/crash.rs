@@ -24,7 +24,9 @@ const KILLS: usize = 20;
 /// In the child: append forever from one thread per party, printing "ack author seq index".
 #[test]
 fn crash_child() {
-    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let (ledger, _) = open(std::path::Path::new(&dir));
     let ledger = Arc::new(ledger);
     let threads: Vec<_> = PARTIES
@@ -34,7 +36,14 @@ fn crash_child() {
             std::thread::spawn(move || {
                 let mut seq = ledger.next_seq(p);
                 loop {
-                    let receipt = ledger.append(entry(p, seq, &["undof"], json!({"seq": seq, "pad": "x".repeat(200)}))).unwrap();
+                    let receipt = ledger
+                        .append(entry(
+                            p,
+                            seq,
+                            &["undof"],
+                            json!({"seq": seq, "pad": "x".repeat(200)}),
+                        ))
+                        .unwrap();
                     // println! locks stdout per line, so lines never interleave.
                     println!("ack {p} {seq} {}", receipt.index);
                     seq += 1;
@@ -75,7 +84,7 @@ fn acknowledged_entries_survive_sigkill() {
             }
         }
         child.kill().unwrap(); // SIGKILL on Unix
-        // Acks the child printed before it died were acknowledged too.
+                               // Acks the child printed before it died were acknowledged too.
         for line in lines.map_while(Result::ok) {
             if let Some(ack) = parse_ack(&line) {
                 acked.push(ack);
@@ -94,7 +103,11 @@ fn acknowledged_entries_survive_sigkill() {
             })
             .unwrap();
         for (author, seq, index) in &acked {
-            assert_eq!(rows.get(index), Some(&(author.clone(), *seq)), "round {round}: acknowledged entry {index} lost");
+            assert_eq!(
+                rows.get(index),
+                Some(&(author.clone(), *seq)),
+                "round {round}: acknowledged entry {index} lost"
+            );
         }
         // Opening checked hashes, chain and roots; the full offline verification (every
         // signature) is slow in debug builds, so it runs on a few rounds only.
@@ -107,5 +120,9 @@ fn acknowledged_entries_survive_sigkill() {
 
 fn parse_ack(line: &str) -> Option<(String, u64, u64)> {
     let mut parts = line.strip_prefix("ack ")?.split(' ');
-    Some((parts.next()?.to_owned(), parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    Some((
+        parts.next()?.to_owned(),
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    ))
 }

@@ -16,8 +16,12 @@ fn appends_give_receipts_that_verify() {
     let dir = tempfile::tempdir().unwrap();
     let (ledger, report) = open(dir.path());
     assert_eq!(report.size, 0);
-    let r0 = ledger.append(entry("israel", 1, &["syria"], json!({"a": 1}))).unwrap();
-    let r1 = ledger.append(entry("syria", 1, &[], json!({"b": 2}))).unwrap();
+    let r0 = ledger
+        .append(entry("israel", 1, &["syria"], json!({"a": 1})))
+        .unwrap();
+    let r1 = ledger
+        .append(entry("syria", 1, &[], json!({"b": 2})))
+        .unwrap();
     assert_eq!((r0.index, r1.index), (0, 1));
     let cp0 = r0.verify(ledger.log_key()).unwrap();
     let cp1 = r1.verify(ledger.log_key()).unwrap();
@@ -34,16 +38,53 @@ fn refuses_replays_gaps_unknown_authors_and_bad_signatures() {
     let (ledger, _) = open(dir.path());
     let e = entry("israel", 1, &["syria"], json!({"a": 1}));
     ledger.append(e.clone()).unwrap();
-    assert!(matches!(ledger.append(e), Err(AppendError::Seq { expected: 2, got: 1, .. })), "replay");
-    assert!(matches!(ledger.append(entry("israel", 3, &[], json!(1))), Err(AppendError::Seq { expected: 2, got: 3, .. })), "gap");
-    let stranger = truceline_ledger::envelope::Draft { seq: 1, time_ms: 0, author: "hezbollah".into(), kind: "notice".into(), audience: vec![], body: json!(1) }
-        .sign(&key("hezbollah"))
-        .unwrap();
-    assert!(matches!(ledger.append(stranger), Err(AppendError::UnknownAuthor(_))));
+    assert!(
+        matches!(
+            ledger.append(e),
+            Err(AppendError::Seq {
+                expected: 2,
+                got: 1,
+                ..
+            })
+        ),
+        "replay"
+    );
+    assert!(
+        matches!(
+            ledger.append(entry("israel", 3, &[], json!(1))),
+            Err(AppendError::Seq {
+                expected: 2,
+                got: 3,
+                ..
+            })
+        ),
+        "gap"
+    );
+    let stranger = truceline_ledger::envelope::Draft {
+        seq: 1,
+        time_ms: 0,
+        author: "hezbollah".into(),
+        kind: "notice".into(),
+        audience: vec![],
+        body: json!(1),
+    }
+    .sign(&key("hezbollah"))
+    .unwrap();
+    assert!(matches!(
+        ledger.append(stranger),
+        Err(AppendError::UnknownAuthor(_))
+    ));
     // Signed by syria's key but claiming israel as author.
-    let forged = truceline_ledger::envelope::Draft { seq: 2, time_ms: 0, author: "israel".into(), kind: "notice".into(), audience: vec![], body: json!(1) }
-        .sign(&key("syria"))
-        .unwrap();
+    let forged = truceline_ledger::envelope::Draft {
+        seq: 2,
+        time_ms: 0,
+        author: "israel".into(),
+        kind: "notice".into(),
+        audience: vec![],
+        body: json!(1),
+    }
+    .sign(&key("syria"))
+    .unwrap();
     assert!(matches!(ledger.append(forged), Err(AppendError::Entry(_))));
     assert_eq!(ledger.size(), 1, "refused appends store nothing");
 }
@@ -57,14 +98,33 @@ fn concurrent_appends_share_commits_and_all_land() {
         .iter()
         .map(|p| {
             let ledger = Arc::clone(&ledger);
-            std::thread::spawn(move || (1..=150u64).map(|s| ledger.append(entry(p, s, &[], json!({"s": s}))).unwrap().index).collect::<Vec<_>>())
+            std::thread::spawn(move || {
+                (1..=150u64)
+                    .map(|s| {
+                        ledger
+                            .append(entry(p, s, &[], json!({"s": s})))
+                            .unwrap()
+                            .index
+                    })
+                    .collect::<Vec<_>>()
+            })
         })
         .collect();
-    let mut all: Vec<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut all: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
     all.sort();
     assert_eq!(all, (0..450).collect::<Vec<_>>());
-    let checkpoints = SqliteStore::open(dir.path().join("ledger.sqlite3")).unwrap().checkpoints().unwrap().len();
-    assert!(checkpoints < 450, "group commit: {checkpoints} commits for 450 entries");
+    let checkpoints = SqliteStore::open(dir.path().join("ledger.sqlite3"))
+        .unwrap()
+        .checkpoints()
+        .unwrap()
+        .len();
+    assert!(
+        checkpoints < 450,
+        "group commit: {checkpoints} commits for 450 entries"
+    );
     verify(&export(&ledger, FULL_VIEW)).unwrap();
 }
 
@@ -141,7 +201,10 @@ fn export_for_a_party_hides_bodies_outside_its_audience_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = populated(dir.path());
     let israel = export(&ledger, "israel");
-    assert!(!israel.contains("SECRET"), "israel must not see syria's private entries");
+    assert!(
+        !israel.contains("SECRET"),
+        "israel must not see syria's private entries"
+    );
     let report = verify(&israel).unwrap();
     assert_eq!((report.size, report.visible, report.hidden), (13, 7, 6));
     assert_eq!(report.receipts, 6, "receipts for israel's own entries");
@@ -161,10 +224,19 @@ fn cosignatures_are_checked_stored_and_exported() {
     let cp = ledger.checkpoint().unwrap().unwrap();
     let size = cp.checkpoint.size;
     for p in PARTIES {
-        ledger.add_cosignature(size, &cp.cosign(&key(p), 1_700_000_000)).unwrap();
+        ledger
+            .add_cosignature(size, &cp.cosign(&key(p), 1_700_000_000))
+            .unwrap();
     }
     // A cosignature under the wrong key is refused.
-    let bad = cp.cosign(&truceline_ledger::keys::SignerKey::from_signing_key("israel", ed25519_dalek::SigningKey::from_bytes(&[9; 32])).unwrap(), 1);
+    let bad = cp.cosign(
+        &truceline_ledger::keys::SignerKey::from_signing_key(
+            "israel",
+            ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+        )
+        .unwrap(),
+        1,
+    );
     assert!(ledger.add_cosignature(size, &bad).is_err());
     let report = verify(&export(&ledger, "syria")).unwrap();
     assert_eq!(report.latest_cosigners.len(), 3);

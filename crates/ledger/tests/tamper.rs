@@ -32,14 +32,23 @@ fn join(lines: &[String]) -> String {
 }
 
 fn entry_line(index: u64, bytes: &[u8]) -> String {
-    format!("{{\"index\":{index},\"entry\":{}}}", std::str::from_utf8(bytes).unwrap())
+    format!(
+        "{{\"index\":{index},\"entry\":{}}}",
+        std::str::from_utf8(bytes).unwrap()
+    )
 }
 
 fn entry_of(line: &str) -> Entry {
     let v: Value = serde_json::from_str(line).unwrap();
     let raw = serde_json::to_string(&v["entry"]).unwrap();
     // serde_json writes objects sorted here, as the envelope is already canonical.
-    Entry::parse(truceline_ledger::jcs::to_vec(&truceline_ledger::jcs::parse_strict(raw.as_bytes()).unwrap()).as_slice()).unwrap()
+    Entry::parse(
+        truceline_ledger::jcs::to_vec(
+            &truceline_ledger::jcs::parse_strict(raw.as_bytes()).unwrap(),
+        )
+        .as_slice(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -56,7 +65,9 @@ fn one_byte_flipped_in_any_entry_is_caught_at_its_index() {
             let mut bytes = line.clone();
             let at = rng.gen_range(start..line.len() - 1);
             bytes[at] ^= 1 << rng.gen_range(0..7);
-            let Ok(flipped) = String::from_utf8(bytes) else { continue };
+            let Ok(flipped) = String::from_utf8(bytes) else {
+                continue;
+            };
             ls[index + 1] = flipped;
             let err = verify(&join(&ls)).expect_err("flipped byte must be caught");
             assert_eq!(err.index, Some(index as u64), "{err}");
@@ -97,7 +108,10 @@ fn a_dropped_entry_is_caught() {
         }
     }
     let err = verify(&join(&ls)).unwrap_err();
-    assert!(err.what.contains("seq") || err.what.contains("size"), "{err}");
+    assert!(
+        err.what.contains("seq") || err.what.contains("size"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -129,55 +143,158 @@ fn a_fork_is_caught() {
     let ls = lines(&text);
     // The log signs a second checkpoint of the same size with another root.
     let last: Checkpoint = {
-        let note = ls.iter().rev().find(|l| l.contains("\"checkpoint\"")).unwrap();
+        let note = ls
+            .iter()
+            .rev()
+            .find(|l| l.contains("\"checkpoint\""))
+            .unwrap();
         let v: Value = serde_json::from_str(note).unwrap();
-        truceline_ledger::note::SignedCheckpoint::parse_verified(v["checkpoint"].as_str().unwrap(), &log_key().verifier()).unwrap().checkpoint
+        truceline_ledger::note::SignedCheckpoint::parse_verified(
+            v["checkpoint"].as_str().unwrap(),
+            &log_key().verifier(),
+        )
+        .unwrap()
+        .checkpoint
     };
-    let forked = Checkpoint { root: [7; 32], ..last.clone() }.sign(&log_key()).to_string();
+    let forked = Checkpoint {
+        root: [7; 32],
+        ..last.clone()
+    }
+    .sign(&log_key())
+    .to_string();
     let mut with_fork = ls.clone();
-    let at = with_fork.iter().rposition(|l| l.contains("\"checkpoint\"")).unwrap() + 1;
+    let at = with_fork
+        .iter()
+        .rposition(|l| l.contains("\"checkpoint\""))
+        .unwrap()
+        + 1;
     with_fork.insert(at, json!({ "checkpoint": forked }).to_string());
     let err = verify(&join(&with_fork)).unwrap_err();
-    assert!(err.what.contains("root") || err.what.contains("fork"), "{err}");
+    assert!(
+        err.what.contains("root") || err.what.contains("fork"),
+        "{err}"
+    );
     // A checkpoint another party was shown (the fork) handed to the verifier.
-    let err = verify_export(&mut text.as_bytes(), &trust(), &truceline_ledger::export::Outside { checkpoints: vec![forked.clone()], receipts: vec![] }).unwrap_err();
+    let err = verify_export(
+        &mut text.as_bytes(),
+        &trust(),
+        &truceline_ledger::export::Outside {
+            checkpoints: vec![forked.clone()],
+            receipts: vec![],
+        },
+    )
+    .unwrap_err();
     assert!(err.what.contains("fork"), "{err}");
     // The witness that cosigned the real one refuses the fork, and a rollback.
-    let real = truceline_ledger::note::SignedCheckpoint::parse_verified(&last.sign(&log_key()).to_string(), &log_key().verifier()).unwrap();
-    let forked = truceline_ledger::note::SignedCheckpoint::parse_verified(&forked, &log_key().verifier()).unwrap();
-    assert!(matches!(decide(Some(&real.checkpoint), &forked, &[], &key("israel"), 1), Err(WitnessError::Fork { .. })));
+    let real = truceline_ledger::note::SignedCheckpoint::parse_verified(
+        &last.sign(&log_key()).to_string(),
+        &log_key().verifier(),
+    )
+    .unwrap();
+    let forked =
+        truceline_ledger::note::SignedCheckpoint::parse_verified(&forked, &log_key().verifier())
+            .unwrap();
+    assert!(matches!(
+        decide(Some(&real.checkpoint), &forked, &[], &key("israel"), 1),
+        Err(WitnessError::Fork { .. })
+    ));
 }
 
 #[test]
 fn the_witness_cosigns_only_consistent_growth_and_remembers() {
     let log = log_key();
-    let leaves: Vec<[u8; 32]> = (0..20u8).map(|i| truceline_ledger::merkle::leaf_hash(&[i])).collect();
+    let leaves: Vec<[u8; 32]> = (0..20u8)
+        .map(|i| truceline_ledger::merkle::leaf_hash(&[i]))
+        .collect();
     let tree = MerkleTree::from_leaves(leaves.clone());
-    let cp = |size: u64, root| Checkpoint { origin: log.name().into(), size, root }.sign(&log);
+    let cp = |size: u64, root| {
+        Checkpoint {
+            origin: log.name().into(),
+            size,
+            root,
+        }
+        .sign(&log)
+    };
     let state_dir = tempfile::tempdir().unwrap();
     let state = StateFile::new(state_dir.path(), log.name()).unwrap();
     let witness = key("syria");
     let c5 = cp(5, tree.root_at(5).unwrap());
-    let line = state.cosign(&c5, &[], &log.verifier(), &witness, 100).unwrap();
+    let line = state
+        .cosign(&c5, &[], &log.verifier(), &witness, 100)
+        .unwrap();
     c5.verify_cosignature(&line, &witness.verifier()).unwrap();
     // Growth with a valid proof: cosigned, and remembered across a "restart".
     let c12 = cp(12, tree.root_at(12).unwrap());
-    state.cosign(&c12, &tree.consistency_proof(5, 12).unwrap(), &log.verifier(), &witness, 101).unwrap();
+    state
+        .cosign(
+            &c12,
+            &tree.consistency_proof(5, 12).unwrap(),
+            &log.verifier(),
+            &witness,
+            101,
+        )
+        .unwrap();
     let state = StateFile::new(state_dir.path(), log.name()).unwrap();
-    assert_eq!(state.load(&log.verifier()).unwrap().unwrap().checkpoint.size, 12);
+    assert_eq!(
+        state
+            .load(&log.verifier())
+            .unwrap()
+            .unwrap()
+            .checkpoint
+            .size,
+        12
+    );
     // A new checkpoint not consistent with size 12 (history rewritten before index 12).
     let mut other = leaves.clone();
     other[3] = [0; 32];
     let other_tree = MerkleTree::from_leaves(other);
     let c15_forked = cp(15, other_tree.root_at(15).unwrap());
-    let err = state.cosign(&c15_forked, &other_tree.consistency_proof(12, 15).unwrap(), &log.verifier(), &witness, 102).unwrap_err();
+    let err = state
+        .cosign(
+            &c15_forked,
+            &other_tree.consistency_proof(12, 15).unwrap(),
+            &log.verifier(),
+            &witness,
+            102,
+        )
+        .unwrap_err();
     assert!(matches!(err, WitnessError::Inconsistent { .. }), "{err}");
-    assert!(matches!(state.cosign(&c5, &[], &log.verifier(), &witness, 103), Err(WitnessError::Rollback { .. })));
-    assert_eq!(state.load(&log.verifier()).unwrap().unwrap().checkpoint.size, 12, "refusals leave the state alone");
+    assert!(matches!(
+        state.cosign(&c5, &[], &log.verifier(), &witness, 103),
+        Err(WitnessError::Rollback { .. })
+    ));
+    assert_eq!(
+        state
+            .load(&log.verifier())
+            .unwrap()
+            .unwrap()
+            .checkpoint
+            .size,
+        12,
+        "refusals leave the state alone"
+    );
     // A checkpoint not signed by the log is refused before anything else.
-    let unsigned = Checkpoint { origin: log.name().into(), size: 20, root: tree.root() }
-        .sign(&truceline_ledger::keys::SignerKey::from_signing_key(log.name(), ed25519_dalek::SigningKey::from_bytes(&[0x66; 32])).unwrap());
-    assert!(state.cosign(&unsigned, &tree.consistency_proof(12, 20).unwrap(), &log.verifier(), &witness, 104).is_err());
+    let unsigned = Checkpoint {
+        origin: log.name().into(),
+        size: 20,
+        root: tree.root(),
+    }
+    .sign(
+        &truceline_ledger::keys::SignerKey::from_signing_key(
+            log.name(),
+            ed25519_dalek::SigningKey::from_bytes(&[0x66; 32]),
+        )
+        .unwrap(),
+    );
+    assert!(state
+        .cosign(
+            &unsigned,
+            &tree.consistency_proof(12, 20).unwrap(),
+            &log.verifier(),
+            &witness,
+            104
+        )
+        .is_err());
 }
 
 #[test]
@@ -187,7 +304,11 @@ fn a_forged_signature_is_caught() {
     let e = entry_of(&ls[4]); // index 3
     let d = e.draft().clone();
     // Same author claimed, signed with a key that is not the author's.
-    let impostor = truceline_ledger::keys::SignerKey::from_signing_key(&d.author, ed25519_dalek::SigningKey::from_bytes(&[0x42; 32])).unwrap();
+    let impostor = truceline_ledger::keys::SignerKey::from_signing_key(
+        &d.author,
+        ed25519_dalek::SigningKey::from_bytes(&[0x42; 32]),
+    )
+    .unwrap();
     let forged = d.sign(&impostor).unwrap();
     ls[4] = entry_line(3, forged.bytes());
     let err = verify(&join(&ls)).unwrap_err();
@@ -200,8 +321,12 @@ fn an_entry_replayed_under_another_author_is_caught() {
     let (_dir, text) = fixture();
     let mut ls = lines(&text);
     let e = entry_of(&ls[1]); // israel, seq 1
-    // Keep israel's signature, claim undof wrote it.
-    let json = String::from_utf8(e.bytes().to_vec()).unwrap().replacen("\"author\":\"israel\"", "\"author\":\"undof\"", 1);
+                              // Keep israel's signature, claim undof wrote it.
+    let json = String::from_utf8(e.bytes().to_vec()).unwrap().replacen(
+        "\"author\":\"israel\"",
+        "\"author\":\"undof\"",
+        1,
+    );
     let replayed = Entry::parse(json.as_bytes()).unwrap();
     ls[1] = entry_line(0, replayed.bytes());
     let err = verify(&join(&ls)).unwrap_err();
@@ -230,17 +355,36 @@ fn a_receipt_for_an_entry_not_in_the_tree_is_caught() {
         tree.push(entry_of(l).leaf_hash());
     }
     tree.push(ghost.leaf_hash());
-    let cp = Checkpoint { origin: ORIGIN.into(), size: 14, root: tree.root() }.sign(&log_key());
-    let receipt = Receipt { index: 13, leaf_hash: ghost.leaf_hash(), checkpoint: cp.to_string(), inclusion: tree.inclusion_proof(13, 14).unwrap() };
+    let cp = Checkpoint {
+        origin: ORIGIN.into(),
+        size: 14,
+        root: tree.root(),
+    }
+    .sign(&log_key());
+    let receipt = Receipt {
+        index: 13,
+        leaf_hash: ghost.leaf_hash(),
+        checkpoint: cp.to_string(),
+        inclusion: tree.inclusion_proof(13, 14).unwrap(),
+    };
     receipt.verify(&log_key().verifier()).unwrap(); // valid on its own
     let mut ls = shown.clone();
     ls.push(json!({ "receipt": receipt }).to_string());
     let err = verify(&join(&ls)).unwrap_err();
     assert!(err.what.contains("receipt"), "{err}");
     // A receipt claiming an index whose leaf is something else, under a real checkpoint.
-    let last_cp = shown.iter().rev().find(|l| l.contains("\"checkpoint\"")).unwrap();
+    let last_cp = shown
+        .iter()
+        .rev()
+        .find(|l| l.contains("\"checkpoint\""))
+        .unwrap();
     let v: Value = serde_json::from_str(last_cp).unwrap();
-    let fake = Receipt { index: 2, leaf_hash: ghost.leaf_hash(), checkpoint: v["checkpoint"].as_str().unwrap().into(), inclusion: tree.inclusion_proof(2, 13).unwrap() };
+    let fake = Receipt {
+        index: 2,
+        leaf_hash: ghost.leaf_hash(),
+        checkpoint: v["checkpoint"].as_str().unwrap().into(),
+        inclusion: tree.inclusion_proof(2, 13).unwrap(),
+    };
     let mut ls = shown.clone();
     ls.push(json!({ "receipt": fake }).to_string());
     let err = verify(&join(&ls)).unwrap_err();
@@ -251,8 +395,20 @@ fn a_receipt_for_an_entry_not_in_the_tree_is_caught() {
 fn an_appended_unsigned_entry_or_extra_leaf_is_caught() {
     let (_dir, text) = fixture();
     let mut ls = lines(&text);
-    let extra = Draft { seq: 7, time_ms: 0, author: "israel".into(), kind: "notice".into(), audience: vec![], body: json!(1) }.sign(&key("israel")).unwrap();
+    let extra = Draft {
+        seq: 7,
+        time_ms: 0,
+        author: "israel".into(),
+        kind: "notice".into(),
+        audience: vec![],
+        body: json!(1),
+    }
+    .sign(&key("israel"))
+    .unwrap();
     ls.insert(14, entry_line(13, extra.bytes()));
     let err = verify(&join(&ls)).unwrap_err();
-    assert!(err.what.contains("more leaves") || err.what.contains("checkpoint"), "{err}");
+    assert!(
+        err.what.contains("more leaves") || err.what.contains("checkpoint"),
+        "{err}"
+    );
 }

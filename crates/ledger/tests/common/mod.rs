@@ -31,16 +31,24 @@ pub fn keyring() -> Keyring {
     for p in PARTIES {
         ring.insert(key(p).verifier()).unwrap();
     }
-    ring.insert(log_key().verifier().renamed(MEDIATOR).unwrap()).unwrap();
+    ring.insert(log_key().verifier().renamed(MEDIATOR).unwrap())
+        .unwrap();
     ring
 }
 
 pub fn trust() -> Trust {
-    Trust { log_key: log_key().verifier(), keyring: keyring() }
+    Trust {
+        log_key: log_key().verifier(),
+        keyring: keyring(),
+    }
 }
 
 pub fn config() -> LedgerConfig {
-    LedgerConfig { log_key: log_key(), keyring: keyring(), mediator: MEDIATOR.into() }
+    LedgerConfig {
+        log_key: log_key(),
+        keyring: keyring(),
+        mediator: MEDIATOR.into(),
+    }
 }
 
 pub fn open(dir: &std::path::Path) -> (Ledger, OpenReport) {
@@ -67,11 +75,30 @@ pub fn entry(author: &str, seq: u64, audience: &[&str], body: serde_json::Value)
 pub fn populated(dir: &std::path::Path) -> Ledger {
     let (ledger, _) = open(dir);
     for i in 1..=6u64 {
-        ledger.append(entry("israel", i, &["syria", "undof"], json!({"n": i, "text": "open"}))).unwrap();
-        let secret = entry("syria", i, &["undof"], json!({"n": i, "text": format!("SECRET-{i}")}));
+        ledger
+            .append(entry(
+                "israel",
+                i,
+                &["syria", "undof"],
+                json!({"n": i, "text": "open"}),
+            ))
+            .unwrap();
+        let secret = entry(
+            "syria",
+            i,
+            &["undof"],
+            json!({"n": i, "text": format!("SECRET-{i}")}),
+        );
         ledger.append(secret).unwrap();
     }
-    ledger.append_own("engine-event", vec!["israel".into(), "syria".into()], json!({"rule": "r1", "state": "broken"}), 1_700_000_100_000).unwrap();
+    ledger
+        .append_own(
+            "engine-event",
+            vec!["israel".into(), "syria".into()],
+            json!({"rule": "r1", "state": "broken"}),
+            1_700_000_100_000,
+        )
+        .unwrap();
     ledger
 }
 
@@ -81,6 +108,8 @@ pub fn export(ledger: &Ledger, party: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-pub fn verify(text: &str) -> Result<truceline_ledger::export::Report, truceline_ledger::export::VerifyError> {
+pub fn verify(
+    text: &str,
+) -> Result<truceline_ledger::export::Report, truceline_ledger::export::VerifyError> {
     truceline_ledger::export::verify_export(&mut text.as_bytes(), &trust(), &Default::default())
 }

@@ -20,19 +20,29 @@ pub const KEYRING_ENV: &str = "TRUCELINE_KEYRING";
 pub fn read_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     let n = if path == Path::new("-") {
-        std::io::stdin().lock().take(limit + 1).read_to_end(&mut buf).context("reading standard input")?
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .context("reading standard input")?
     } else {
         let f = fs::File::open(path).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-        f.take(limit + 1).read_to_end(&mut buf).with_context(|| format!("reading {}", path.display()))?
+        f.take(limit + 1)
+            .read_to_end(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))?
     };
     if n as u64 > limit {
-        return Err(bad_input(format!("{}: larger than {limit} bytes", path.display())));
+        return Err(bad_input(format!(
+            "{}: larger than {limit} bytes",
+            path.display()
+        )));
     }
     Ok(buf)
 }
 
 pub fn read_text(path: &Path, limit: u64) -> anyhow::Result<String> {
-    String::from_utf8(read_limited(path, limit)?).map_err(|_| bad_input(format!("{}: not UTF-8", path.display())))
+    String::from_utf8(read_limited(path, limit)?)
+        .map_err(|_| bad_input(format!("{}: not UTF-8", path.display())))
 }
 
 pub fn read_signer(path: &Path) -> anyhow::Result<SignerKey> {
@@ -47,7 +57,11 @@ pub fn read_verifier(arg: &str) -> anyhow::Result<VerifierKey> {
     }
     let path = Path::new(arg);
     let text = read_text(path, MAX_SMALL_FILE_BYTES)?;
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
     VerifierKey::parse(line).map_err(|e| bad_input(format!("{}: {e}", path.display())))
 }
 
@@ -78,14 +92,24 @@ pub fn keyring_arg(arg: Option<&Path>) -> anyhow::Result<Keyring> {
         Some(p) => read_keyring(p),
         None => match std::env::var_os(KEYRING_ENV) {
             Some(p) => read_keyring(Path::new(&p)),
-            None => Err(bad_input(format!("no keyring: pass --party-keys PATH or set {KEYRING_ENV}"))),
+            None => Err(bad_input(format!(
+                "no keyring: pass --party-keys PATH or set {KEYRING_ENV}"
+            ))),
         },
     }
 }
 
 /// A file name for a key name: '/' and other separators become '_'.
 pub fn file_stem(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Writes a new file with the given mode; refuses to overwrite.
@@ -101,17 +125,24 @@ pub fn write_new(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> 
     let _ = mode;
     let mut f = options.open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            bad_input(format!("{}: already exists; not overwriting", path.display()))
+            bad_input(format!(
+                "{}: already exists; not overwriting",
+                path.display()
+            ))
         } else {
             anyhow::Error::new(e).context(format!("creating {}", path.display()))
         }
     })?;
-    f.write_all(contents).with_context(|| format!("writing {}", path.display()))?;
-    f.sync_all().with_context(|| format!("syncing {}", path.display()))?;
+    f.write_all(contents)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.sync_all()
+        .with_context(|| format!("syncing {}", path.display()))?;
     Ok(())
 }
 
 /// Seconds and milliseconds since the Unix epoch, from the system clock.
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

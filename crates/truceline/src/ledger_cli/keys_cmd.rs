@@ -13,7 +13,8 @@ use crate::exit::bad_input;
 pub fn run(cmd: KeysCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         KeysCommand::New { party, out } => {
-            let key = SignerKey::generate(&party).map_err(|e| bad_input(format!("--party: {e}")))?;
+            let key =
+                SignerKey::generate(&party).map_err(|e| bad_input(format!("--party: {e}")))?;
             fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             let stem = file_stem(&party);
             let private = out.join(format!("{stem}.key"));
@@ -21,7 +22,11 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<ExitCode> {
             let vkey = key.verifier().to_string();
             write_new(&private, key.to_secret_text().as_bytes(), 0o600)?;
             write_new(&public, format!("{vkey}\n").as_bytes(), 0o644)?;
-            eprintln!("wrote {} (private, mode 0600) and {}", private.display(), public.display());
+            eprintln!(
+                "wrote {} (private, mode 0600) and {}",
+                private.display(),
+                public.display()
+            );
             println!("{vkey}");
             Ok(ExitCode::SUCCESS)
         }

@@ -21,7 +21,10 @@ use truceline_ledger::note::Note;
 use truceline_ledger::receipt::{b64_hash, Receipt};
 use truceline_ledger::store::{SqliteStore, StoreRead};
 
-use super::files::{self, keyring_arg, read_keyring, read_signer, read_text, read_verifier, write_new, MAX_BODY_FILE_BYTES, MAX_SMALL_FILE_BYTES};
+use super::files::{
+    self, keyring_arg, read_keyring, read_signer, read_text, read_verifier, write_new,
+    MAX_BODY_FILE_BYTES, MAX_SMALL_FILE_BYTES,
+};
 use super::LogCommand;
 use crate::exit::bad_input;
 
@@ -167,16 +170,25 @@ pub fn run(cmd: LogCommand) -> anyhow::Result<ExitCode> {
 fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     let origin = format!("truceline/{}", a.agreement);
     let parties = read_keyring(&a.party_keys)?;
-    truceline_ledger::envelope::check_party_id(&a.agreement).map_err(|e| bad_input(format!("--agreement: {e}")))?;
-    truceline_ledger::envelope::check_party_id(&a.mediator).map_err(|e| bad_input(format!("--mediator: {e}")))?;
+    truceline_ledger::envelope::check_party_id(&a.agreement)
+        .map_err(|e| bad_input(format!("--agreement: {e}")))?;
+    truceline_ledger::envelope::check_party_id(&a.mediator)
+        .map_err(|e| bad_input(format!("--mediator: {e}")))?;
     if a.data.join(STORE_FILE).exists() {
-        return Err(bad_input(format!("{}: already a ledger data directory", a.data.display())));
+        return Err(bad_input(format!(
+            "{}: already a ledger data directory",
+            a.data.display()
+        )));
     }
     let log_key = match &a.log_key {
         Some(p) => {
             let k = read_signer(p)?;
             if k.name() != origin {
-                return Err(bad_input(format!("{}: key is named {:?}, the log's origin is {origin:?}", p.display(), k.name())));
+                return Err(bad_input(format!(
+                    "{}: key is named {:?}, the log's origin is {origin:?}",
+                    p.display(),
+                    k.name()
+                )));
             }
             k
         }
@@ -184,23 +196,48 @@ fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     };
     let mut keyring = Keyring::new();
     for k in parties.iter().filter(|k| !k.name().contains('/')) {
-        keyring.insert(k.clone()).map_err(|e| bad_input(e.to_string()))?;
+        keyring
+            .insert(k.clone())
+            .map_err(|e| bad_input(e.to_string()))?;
     }
     keyring
-        .insert(log_key.verifier().renamed(&a.mediator).map_err(|e| bad_input(e.to_string()))?)
+        .insert(
+            log_key
+                .verifier()
+                .renamed(&a.mediator)
+                .map_err(|e| bad_input(e.to_string()))?,
+        )
         .map_err(|e| bad_input(format!("--mediator {:?}: {e}", a.mediator)))?;
-    keyring.insert(log_key.verifier()).map_err(|e| bad_input(e.to_string()))?;
+    keyring
+        .insert(log_key.verifier())
+        .map_err(|e| bad_input(e.to_string()))?;
     create_private_dir(&a.data)?;
-    write_new(&a.data.join(LOG_KEY_FILE), log_key.to_secret_text().as_bytes(), 0o600)?;
-    write_new(&a.data.join(LOG_PUB_FILE), format!("{}\n", log_key.verifier()).as_bytes(), 0o644)?;
-    write_new(&a.data.join(KEYRING_FILE), keyring.to_string().as_bytes(), 0o644)?;
+    write_new(
+        &a.data.join(LOG_KEY_FILE),
+        log_key.to_secret_text().as_bytes(),
+        0o600,
+    )?;
+    write_new(
+        &a.data.join(LOG_PUB_FILE),
+        format!("{}\n", log_key.verifier()).as_bytes(),
+        0o644,
+    )?;
+    write_new(
+        &a.data.join(KEYRING_FILE),
+        keyring.to_string().as_bytes(),
+        0o644,
+    )?;
     let mut store = SqliteStore::open(a.data.join(STORE_FILE))?;
     use truceline_ledger::store::Store;
     store.set_meta("mediator", &a.mediator)?;
     drop(store);
     let (ledger, _) = open_data(&a.data)?;
     drop(ledger);
-    eprintln!("ledger {origin} created in {} ({} keys in its keyring)", a.data.display(), keyring.len());
+    eprintln!(
+        "ledger {origin} created in {} ({} keys in its keyring)",
+        a.data.display(),
+        keyring.len()
+    );
     println!("{}", log_key.verifier());
     Ok(ExitCode::SUCCESS)
 }
@@ -213,21 +250,36 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).with_context(|| format!("creating {}", dir.display()))
+    b.create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
 }
 
 fn open_data(dir: &Path) -> anyhow::Result<(Ledger, u64)> {
     let store_path = dir.join(STORE_FILE);
     if !store_path.exists() {
-        return Err(bad_input(format!("{}: not a ledger data directory (run `truceline log init`)", dir.display())));
+        return Err(bad_input(format!(
+            "{}: not a ledger data directory (run `truceline log init`)",
+            dir.display()
+        )));
     }
     let log_key = read_signer(&dir.join(LOG_KEY_FILE))?;
     let keyring = read_keyring(&dir.join(KEYRING_FILE))?;
     let store = SqliteStore::open(&store_path)?;
     let mediator = store.meta("mediator")?.unwrap_or_else(|| "mediator".into());
-    let (ledger, report) = Ledger::open(store, LedgerConfig { log_key, keyring, mediator }).with_context(|| format!("opening the ledger in {}", dir.display()))?;
+    let (ledger, report) = Ledger::open(
+        store,
+        LedgerConfig {
+            log_key,
+            keyring,
+            mediator,
+        },
+    )
+    .with_context(|| format!("opening the ledger in {}", dir.display()))?;
     if report.truncated > 0 {
-        eprintln!("note: removed {} unacknowledged entries past the last checkpoint (torn tail)", report.truncated);
+        eprintln!(
+            "note: removed {} unacknowledged entries past the last checkpoint (torn tail)",
+            report.truncated
+        );
     }
     Ok((ledger, report.size))
 }
@@ -235,7 +287,8 @@ fn open_data(dir: &Path) -> anyhow::Result<(Ledger, u64)> {
 fn append(a: AppendArgs) -> anyhow::Result<ExitCode> {
     let key = read_signer(&a.key)?;
     let raw = files::read_limited(&a.body, MAX_BODY_FILE_BYTES)?;
-    let body = jcs::parse_strict(&raw).map_err(|e| bad_input(format!("{}: {e}", a.body.display())))?;
+    let body =
+        jcs::parse_strict(&raw).map_err(|e| bad_input(format!("{}: {e}", a.body.display())))?;
     let (ledger, _) = open_data(&a.data)?;
     let draft = Draft {
         seq: ledger.next_seq(key.name()),
@@ -245,24 +298,35 @@ fn append(a: AppendArgs) -> anyhow::Result<ExitCode> {
         audience: a.audience.into_iter().filter(|s| !s.is_empty()).collect(),
         body,
     };
-    let entry = draft.normalise().and_then(|d| d.sign(&key)).map_err(|e| bad_input(format!("entry: {e}")))?;
-    let receipt = ledger.append(entry).map_err(|e| bad_input(format!("append refused, nothing stored: {e}")))?;
+    let entry = draft
+        .normalise()
+        .and_then(|d| d.sign(&key))
+        .map_err(|e| bad_input(format!("entry: {e}")))?;
+    let receipt = ledger
+        .append(entry)
+        .map_err(|e| bad_input(format!("append refused, nothing stored: {e}")))?;
     println!("{}", serde_json::to_string(&receipt)?);
     Ok(ExitCode::SUCCESS)
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     if a.party != FULL_VIEW {
-        truceline_ledger::envelope::check_party_id(&a.party).map_err(|e| bad_input(format!("--as: {e}")))?;
+        truceline_ledger::envelope::check_party_id(&a.party)
+            .map_err(|e| bad_input(format!("--as: {e}")))?;
     }
     let (ledger, _) = open_data(&a.data)?;
     let size = match &a.out {
         Some(path) => {
-            let f = fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let f =
+                fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
             let mut w = BufWriter::new(f);
             let size = ledger.export(&a.party, &mut w)?;
-            let f = w.into_inner().map_err(|e| e.into_error()).with_context(|| format!("writing {}", path.display()))?;
-            f.sync_all().with_context(|| format!("syncing {}", path.display()))?;
+            let f = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(|| format!("writing {}", path.display()))?;
+            f.sync_all()
+                .with_context(|| format!("syncing {}", path.display()))?;
             size
         }
         None => {
@@ -283,35 +347,59 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         Some(arg) => read_verifier(arg)?,
         None => {
             if a.export == Path::new("-") {
-                return Err(bad_input("--log-key is required when the export comes from standard input"));
+                return Err(bad_input(
+                    "--log-key is required when the export comes from standard input",
+                ));
             }
             let origin = read_header(&a.export)?.origin;
-            keyring.get(&origin).cloned().ok_or_else(|| bad_input(format!("no --log-key, and the keyring has no key named {origin:?}")))?
+            keyring.get(&origin).cloned().ok_or_else(|| {
+                bad_input(format!(
+                    "no --log-key, and the keyring has no key named {origin:?}"
+                ))
+            })?
         }
     };
     let mut outside = Outside::default();
     for p in &a.checkpoint {
-        outside.checkpoints.push(read_text(p, MAX_SMALL_FILE_BYTES)?);
+        outside
+            .checkpoints
+            .push(read_text(p, MAX_SMALL_FILE_BYTES)?);
     }
     for p in &a.receipt {
         let text = read_text(p, MAX_SMALL_FILE_BYTES)?;
-        let r: Receipt = serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: not a receipt: {e}", p.display())))?;
+        let r: Receipt = serde_json::from_str(&text)
+            .map_err(|e| bad_input(format!("{}: not a receipt: {e}", p.display())))?;
         outside.receipts.push(r);
     }
     let trust = Trust { log_key, keyring };
     let mut input: Box<dyn BufRead> = if a.export == Path::new("-") {
         Box::new(BufReader::with_capacity(1 << 20, std::io::stdin().lock()))
     } else {
-        let f = fs::File::open(&a.export).map_err(|e| bad_input(format!("{}: {e}", a.export.display())))?;
+        let f = fs::File::open(&a.export)
+            .map_err(|e| bad_input(format!("{}: {e}", a.export.display())))?;
         Box::new(BufReader::with_capacity(1 << 20, f))
     };
     match verify_export(&mut *input, &trust, &outside) {
         Ok(r) => {
-            println!("OK {}: {} entries for {} ({} readable, {} as leaf hashes)", r.origin, r.size, r.party, r.visible, r.hidden);
+            println!(
+                "OK {}: {} entries for {} ({} readable, {} as leaf hashes)",
+                r.origin, r.size, r.party, r.visible, r.hidden
+            );
             println!("root {}", b64_hash::encode(&r.root));
-            println!("{} checkpoints consistent, {} receipts included", r.checkpoints, r.receipts + outside.receipts.len());
+            println!(
+                "{} checkpoints consistent, {} receipts included",
+                r.checkpoints,
+                r.receipts + outside.receipts.len()
+            );
             let names: Vec<&str> = r.latest_cosigners.iter().map(|c| c.name.as_str()).collect();
-            println!("latest checkpoint cosigned by: {}", if names.is_empty() { "nobody".to_owned() } else { names.join(", ") });
+            println!(
+                "latest checkpoint cosigned by: {}",
+                if names.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            );
             match r.final_size {
                 Some(s) => println!("final (cosigned by every party) up to size {s}"),
                 None => println!("no checkpoint is cosigned by every party yet"),
@@ -329,14 +417,24 @@ fn read_header(path: &Path) -> anyhow::Result<Header> {
     let f = fs::File::open(path).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
     let mut first = Vec::new();
     std::io::Read::take(BufReader::new(f), 64 * 1024).read_until(b'\n', &mut first)?;
-    serde_json::from_slice(&first).map_err(|e| bad_input(format!("{}: line 1 is not an export header: {e}", path.display())))
+    serde_json::from_slice(&first).map_err(|e| {
+        bad_input(format!(
+            "{}: line 1 is not an export header: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn checkpoint(a: DataArgs) -> anyhow::Result<ExitCode> {
     let (ledger, _) = open_data(&a.data)?;
     match ledger.checkpoint()? {
         Some(cp) => print!("{cp}"),
-        None => return Err(bad_input(format!("{}: the ledger is empty, no checkpoint yet", a.data.display()))),
+        None => {
+            return Err(bad_input(format!(
+                "{}: the ledger is empty, no checkpoint yet",
+                a.data.display()
+            )))
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -344,7 +442,9 @@ fn checkpoint(a: DataArgs) -> anyhow::Result<ExitCode> {
 fn proof(a: ProofArgs) -> anyhow::Result<ExitCode> {
     let (ledger, size) = open_data(&a.data)?;
     let new = a.new.unwrap_or(size);
-    let proof = ledger.consistency_proof(a.old, new).map_err(|e| bad_input(format!("proof {} -> {new}: {e}", a.old)))?;
+    let proof = ledger
+        .consistency_proof(a.old, new)
+        .map_err(|e| bad_input(format!("proof {} -> {new}: {e}", a.old)))?;
     print!("{}", format_proof(a.old, &proof));
     Ok(ExitCode::SUCCESS)
 }
@@ -362,15 +462,21 @@ pub fn format_proof(old: u64, proof: &[[u8; 32]]) -> String {
 fn cosign(a: CosignArgs) -> anyhow::Result<ExitCode> {
     let text = read_text(&a.note, MAX_SMALL_FILE_BYTES)?;
     let note = Note::parse(&text).map_err(|e| bad_input(format!("{}: {e}", a.note.display())))?;
-    let cp = truceline_ledger::note::Checkpoint::parse_body(&note.text).map_err(|e| bad_input(format!("{}: {e}", a.note.display())))?;
+    let cp = truceline_ledger::note::Checkpoint::parse_body(&note.text)
+        .map_err(|e| bad_input(format!("{}: {e}", a.note.display())))?;
     let (ledger, _) = open_data(&a.data)?;
     let log_name = ledger.log_key().name().to_owned();
     let mut added = 0;
     for line in note.signatures.iter().filter(|s| s.name != log_name) {
-        ledger.add_cosignature(cp.size, line).map_err(|e| bad_input(format!("cosignature by {:?}: {e}", line.name)))?;
+        ledger
+            .add_cosignature(cp.size, line)
+            .map_err(|e| bad_input(format!("cosignature by {:?}: {e}", line.name)))?;
         added += 1;
     }
-    eprintln!("recorded {added} cosignature(s) on the checkpoint of size {}", cp.size);
+    eprintln!(
+        "recorded {added} cosignature(s) on the checkpoint of size {}",
+        cp.size
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -389,9 +495,14 @@ pub fn tree_from_data(dir: &Path, size: u64) -> anyhow::Result<MerkleTree> {
 pub fn latest_note(dir: &Path) -> anyhow::Result<String> {
     let path = dir.join(STORE_FILE);
     if !path.exists() {
-        return Err(bad_input(format!("{}: not a ledger data directory", dir.display())));
+        return Err(bad_input(format!(
+            "{}: not a ledger data directory",
+            dir.display()
+        )));
     }
     let store = SqliteStore::open(path)?;
     let cps = store.checkpoints()?;
-    cps.last().map(|c| c.note.clone()).ok_or_else(|| bad_input(format!("{}: no checkpoint yet", dir.display())))
+    cps.last()
+        .map(|c| c.note.clone())
+        .ok_or_else(|| bad_input(format!("{}: no checkpoint yet", dir.display())))
 }

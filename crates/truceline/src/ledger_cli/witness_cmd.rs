@@ -31,24 +31,31 @@ pub fn run(a: WitnessArgs) -> anyhow::Result<ExitCode> {
     let (note, proof) = match (&a.data, &a.checkpoint) {
         (Some(dir), _) => {
             let note = latest_note(dir)?;
-            let cp = SignedCheckpoint::parse_verified(&note, &log_key).map_err(|e| bad_input(format!("{}: latest checkpoint: {e}", dir.display())))?;
+            let cp = SignedCheckpoint::parse_verified(&note, &log_key)
+                .map_err(|e| bad_input(format!("{}: latest checkpoint: {e}", dir.display())))?;
             let size = cp.checkpoint.size;
             // The proof is computed from the data directory, and checked like any other.
             let tree = tree_from_data(dir, size)?;
-            let proof = if last_size <= size { tree.consistency_proof(last_size, size).unwrap_or_default() } else { Vec::new() };
+            let proof = if last_size <= size {
+                tree.consistency_proof(last_size, size).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
             (note, proof)
         }
         (None, Some(path)) => {
             let note = read_text(path, MAX_SMALL_FILE_BYTES)?;
             let proof = match &a.proof {
-                Some(p) => parse_proof(&read_text(p, MAX_SMALL_FILE_BYTES)?, last_size).map_err(|e| bad_input(format!("{}: {e}", p.display())))?,
+                Some(p) => parse_proof(&read_text(p, MAX_SMALL_FILE_BYTES)?, last_size)
+                    .map_err(|e| bad_input(format!("{}: {e}", p.display())))?,
                 None => Vec::new(),
             };
             (note, proof)
         }
         (None, None) => return Err(bad_input("give --data DIR or --checkpoint FILE")),
     };
-    let mut cp = SignedCheckpoint::parse_verified(&note, &log_key).map_err(|e| bad_input(format!("checkpoint: {e}")))?;
+    let mut cp = SignedCheckpoint::parse_verified(&note, &log_key)
+        .map_err(|e| bad_input(format!("checkpoint: {e}")))?;
     let line = match state.cosign(&cp, &proof, &log_key, &key, now_ms() / 1000) {
         Ok(line) => line,
         Err(e) => {
@@ -59,10 +66,16 @@ pub fn run(a: WitnessArgs) -> anyhow::Result<ExitCode> {
     cp.add_signature(line);
     let text = cp.to_string();
     match &a.out {
-        Some(path) => std::fs::write(path, &text).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?,
         None => print!("{text}"),
     }
-    eprintln!("cosigned {} at size {} (state in {})", cp.checkpoint.origin, cp.checkpoint.size, state.path().display());
+    eprintln!(
+        "cosigned {} at size {} (state in {})",
+        cp.checkpoint.origin,
+        cp.checkpoint.size,
+        state.path().display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -75,11 +88,16 @@ fn parse_proof(text: &str, last_size: u64) -> Result<Vec<Hash>, String> {
         .and_then(|n| n.parse().ok())
         .ok_or("first line must be `old <N>`")?;
     if old != last_size {
-        return Err(format!("proof starts at size {old}, but the last cosigned size is {last_size}"));
+        return Err(format!(
+            "proof starts at size {old}, but the last cosigned size is {last_size}"
+        ));
     }
     let hashes = lines
         .filter(|l| !l.is_empty())
-        .map(|l| truceline_ledger::receipt::b64_hash::decode(l).ok_or_else(|| format!("not a base64 hash: {l:?}")))
+        .map(|l| {
+            truceline_ledger::receipt::b64_hash::decode(l)
+                .ok_or_else(|| format!("not a base64 hash: {l:?}"))
+        })
         .collect::<Result<Vec<Hash>, String>>()?;
     if hashes.len() > truceline_ledger::merkle::MAX_PROOF_HASHES {
         return Err("proof too long".into());
