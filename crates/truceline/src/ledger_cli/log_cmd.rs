@@ -48,6 +48,7 @@ Example:
       --kind notice --audience syria --body -
   truceline log export --data ledger/ --as syria --out syria.jsonl
   truceline log verify syria.jsonl --party-keys ledger/keyring --log-key ledger/log.pub
+  (a party verifies with its own copies of keyring and log.pub, obtained out of band)
 
 Exit status: 0 verified; 1 verification failed (the first failing index is named); 2 bad input.";
 

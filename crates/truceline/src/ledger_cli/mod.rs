@@ -94,3 +94,6 @@ pub fn log(cmd: LogCommand) -> anyhow::Result<ExitCode> {
 pub fn witness(args: WitnessArgs) -> anyhow::Result<ExitCode> {
     witness_cmd::run(args)
 }
+
+#[cfg(test)]
+mod tests;
