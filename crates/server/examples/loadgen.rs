@@ -50,6 +50,14 @@ const SY_CROSS: (f64, f64) = (35.85, 33.2);
 
 type Http = HClient<HttpConnector, Full<Bytes>>;
 
+/// A client as a careful one is built: TCP_NODELAY, so that a request's last segment is not
+/// held back waiting for an ACK.
+fn http_client() -> Http {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    HClient::builder(hyper_util::rt::TokioExecutor::new()).build(connector)
+}
+
 struct Opts {
     seconds: u64,
     drain: u64,
@@ -436,7 +444,7 @@ async fn post_loop(
     pace: Option<Duration>,
     cross_every: Duration,
 ) -> ClientStats {
-    let http: Http = HClient::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let http: Http = http_client();
     let mut stats = ClientStats::default();
     let (cx, cy) = if party == "IL" { IL_CROSS } else { SY_CROSS };
     let mut prev: Option<String> = None;
@@ -565,7 +573,7 @@ async fn feed_events(http: &Http, base: &str, token: &str, after: u64) -> Vec<(u
 }
 
 async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningKey>) -> bool {
-    let http: Http = HClient::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    let http: Http = http_client();
     let mut tokens = HashMap::new();
     for id in ["IL", "SY", "RU", "RU-MP", "US"] {
         let key = keys.get(id).expect("the example's parties");
@@ -588,7 +596,7 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         let id = who[i % who.len()];
         let got = Arc::new(Mutex::new(Received::default()));
         // One connection each: a subscriber is a separate client.
-        let h: Http = HClient::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        let h: Http = http_client();
         tokio::spawn(subscribe(
             h,
             format!("{base}/v1/stream"),

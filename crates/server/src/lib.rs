@@ -38,8 +38,16 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     webhooks::start(Arc::clone(&state));
     state::start_ticker(Arc::clone(&state));
+    // Without TCP_NODELAY a stream's second small write waits for the ACK of the first,
+    // which the client delays (40 ms or more): events would reach subscribers late.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
