@@ -209,6 +209,9 @@ pub struct Outside {
     pub checkpoints: Vec<String>,
     /// Receipts the verifier was given when it appended: each entry must be in the tree.
     pub receipts: Vec<Receipt>,
+    /// Who the verifier is: the export must be made for this party. Checks that rely on
+    /// the party (its own entries' seqs counting up without gaps) depend on it.
+    pub party: Option<String>,
 }
 
 pub fn verify_export(
@@ -249,6 +252,15 @@ pub fn verify_export(
                 header.size
             ),
         ));
+    }
+    if let Some(me) = &outside.party {
+        if *me != header.party {
+            return Err(fail(
+                Some(1),
+                None,
+                format!("export is for {:?}, not for {me:?}", header.party),
+            ));
+        }
     }
     let full_view = header.party == FULL_VIEW;
 

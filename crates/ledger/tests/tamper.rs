@@ -180,7 +180,7 @@ fn a_fork_is_caught() {
         &trust(),
         &truceline_ledger::export::Outside {
             checkpoints: vec![forked.clone()],
-            receipts: vec![],
+            ..Default::default()
         },
     )
     .unwrap_err();
@@ -411,4 +411,16 @@ fn an_appended_unsigned_entry_or_extra_leaf_is_caught() {
         err.what.contains("more leaves") || err.what.contains("checkpoint"),
         "{err}"
     );
+}
+
+#[test]
+fn an_export_relabelled_for_another_party_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = export(&populated(dir.path()), "syria");
+    let me = truceline_ledger::export::Outside {
+        party: Some("israel".into()),
+        ..Default::default()
+    };
+    let err = verify_export(&mut text.as_bytes(), &trust(), &me).unwrap_err();
+    assert!(err.what.contains("not for"), "{err}");
 }

@@ -133,6 +133,9 @@ pub struct VerifyArgs {
     /// A receipt (JSON) whose entry must be in the exported tree (repeatable).
     #[arg(long, value_name = "FILE")]
     pub receipt: Vec<PathBuf>,
+    /// Who you are: the export must be made for this party (`*` for the full view).
+    #[arg(long = "as", value_name = "PARTY")]
+    pub party: Option<String>,
 }
 
 #[derive(Args)]
@@ -360,7 +363,10 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             })?
         }
     };
-    let mut outside = Outside::default();
+    let mut outside = Outside {
+        party: a.party.clone(),
+        ..Outside::default()
+    };
     for p in &a.checkpoint {
         outside
             .checkpoints

@@ -57,6 +57,7 @@ fn verify_args(s: &Scratch, export: &Path) -> VerifyArgs {
         party_keys: Some(s.p("data/keyring")),
         checkpoint: vec![],
         receipt: vec![],
+        party: Some("israel".into()),
     }
 }
 
