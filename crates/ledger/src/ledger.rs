@@ -369,11 +369,9 @@ impl Ledger {
             .cosignatures(cp.checkpoint.size)?;
         for line in lines {
             // Stored lines were verified on the way in; a line that no longer parses is
-            // left out rather than trusted.
-            if let Ok(note) = Note::parse(&format!("{}\n{line}\n", cp.checkpoint.body())) {
-                note.signatures
-                    .into_iter()
-                    .for_each(|s| cp.add_signature(s));
+            // left out rather than trusted (verifiers check every cosignature anyway).
+            if let Ok(sig) = NoteSignature::parse_line(&line) {
+                cp.add_signature(sig);
             }
         }
         Ok(cp)
@@ -422,12 +420,7 @@ impl Ledger {
             .get(&line.name)
             .ok_or_else(|| CosignError::UnknownCosigner(line.name.clone()))?;
         cp.verify_cosignature(line, key)?;
-        let note = Note {
-            text: String::new(),
-            signatures: vec![line.clone()],
-        }
-        .to_string();
-        let text = note.trim().to_owned();
+        let text = line.to_line().trim_end().to_owned();
         let (reply, answer) = mpsc::sync_channel(1);
         let stopped = || CosignError::Store(StoreError::Stopped("writer thread ended".into()));
         self.tx
@@ -490,15 +483,14 @@ impl Ledger {
                     Ok(()) => Ok(()),
                     Err(e) => {
                         result = Err(e);
-                        Err(StoreError::BadRow {
-                            path: Default::default(),
-                            index: row.index,
-                            what: "export stopped".into(),
-                        })
+                        Err(StoreError::Interrupted)
                     }
                 }
             })
-            .or_else(|e| if result.is_err() { Ok(()) } else { Err(e) })?;
+            .or_else(|e| match e {
+                StoreError::Interrupted => Ok(()),
+                e => Err(e),
+            })?;
         result?;
         for cp in &checkpoints {
             w.checkpoint(&self.with_cosignatures(cp.clone())?.to_string())?;
@@ -598,16 +590,15 @@ fn check_rows(store: &dyn Store, size: u64) -> Result<Vec<Hash>, LedgerError> {
             if chunk.len() == CHUNK {
                 if let Err(e) = flush(&mut chunk, &mut leaves, &mut prev_chain) {
                     failure = Some(e);
-                    return Err(StoreError::BadRow {
-                        path: Default::default(),
-                        index: 0,
-                        what: "stop".into(),
-                    });
+                    return Err(StoreError::Interrupted);
                 }
             }
             Ok(())
         })
-        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        .or_else(|e| match e {
+            StoreError::Interrupted => Ok(()),
+            e => Err(e),
+        })?;
     if let Some(e) = failure {
         return Err(e);
     }

@@ -50,13 +50,15 @@ pub struct NoteSignature {
 }
 
 impl NoteSignature {
-    fn line(&self) -> String {
+    /// The signature line, `— <name> <base64>` and a newline.
+    pub fn to_line(&self) -> String {
         let mut raw = self.key_id.to_be_bytes().to_vec();
         raw.extend_from_slice(&self.payload);
         format!("{SIG_PREFIX}{} {}\n", self.name, B64.encode(raw))
     }
 
-    fn parse_line(line: &str) -> Result<Self, NoteError> {
+    /// Parses one signature line (without its newline).
+    pub fn parse_line(line: &str) -> Result<Self, NoteError> {
         let rest = line
             .strip_prefix(SIG_PREFIX)
             .ok_or_else(|| malformed("signature line must start with an em dash and a space"))?;
@@ -123,7 +125,7 @@ impl fmt::Display for Note {
         f.write_str(&self.text)?;
         f.write_str("\n")?;
         for sig in &self.signatures {
-            f.write_str(&sig.line())?;
+            f.write_str(&sig.to_line())?;
         }
         Ok(())
     }

@@ -35,6 +35,9 @@ pub enum StoreError {
     Config { path: PathBuf, what: String },
     #[error("the ledger's writer stopped: {0}")]
     Stopped(String),
+    /// A scan callback's way to stop early; the caller keeps its own reason.
+    #[error("scan interrupted by its caller")]
+    Interrupted,
     #[error("store {path}: row {index} is malformed: {what}")]
     BadRow {
         path: PathBuf,
