@@ -36,7 +36,7 @@ pub const EXPORT_FORMAT: &str = "truceline-export/v1";
 pub const MAX_LINE_BYTES: usize = MAX_ENTRY_BYTES + 1024;
 /// Most leaves an export may claim; about 64 bytes of memory a leaf while verifying.
 pub const MAX_EXPORT_LEAVES: u64 = 100_000_000;
-/// Most checkpoints and receipts an export may carry, each.
+/// Most checkpoints and receipts an export may carry, together.
 pub const MAX_EXPORT_NOTES: usize = 10_000_000;
 /// Party id meaning "the mediator's full view" in exports.
 pub const FULL_VIEW: &str = "*";
@@ -264,10 +264,10 @@ pub fn verify_export(
     }
     let full_view = header.party == FULL_VIEW;
 
-    let mut leaves: Vec<Hash> = Vec::with_capacity(header.size as usize);
+    // The header's size is a claim: reserve for it only up to a bound.
+    let mut leaves: Vec<Hash> = Vec::with_capacity(header.size.min(1 << 20) as usize);
     let mut last_seq: HashMap<String, u64> = HashMap::new();
     let (mut visible, mut hidden) = (0u64, 0u64);
-    let mut tail: Vec<(u64, Vec<u8>)> = Vec::new();
 
     // Leaves, chunk by chunk.
     let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
@@ -361,22 +361,15 @@ pub fn verify_export(
         }
         leaves_done = leaves.len() as u64 == header.size;
     }
-    // Everything after the leaves.
-    while let Some(line) = read_line(input, &mut buf, &mut line_no)? {
-        if tail.len() >= 2 * MAX_EXPORT_NOTES {
-            return Err(fail(
-                Some(line_no),
-                None,
-                "too many checkpoints and receipts",
-            ));
-        }
-        tail.push((line_no, line.to_vec()));
-    }
-
     let tree = MerkleTree::from_leaves(leaves);
+    // Everything after the leaves, parsed as it streams in.
     let mut checkpoints: Vec<(u64, SignedCheckpoint)> = Vec::new();
     let mut receipts: Vec<(u64, Receipt)> = Vec::new();
-    for (line, text) in &tail {
+    while let Some(text) = read_line(input, &mut buf, &mut line_no)? {
+        let line = &line_no;
+        if checkpoints.len() + receipts.len() >= MAX_EXPORT_NOTES {
+            return Err(fail(Some(*line), None, "too many checkpoints and receipts"));
+        }
         let any: AnyLine = serde_json::from_slice(text)
             .map_err(|e| fail(Some(*line), None, format!("not an export line: {e}")))?;
         match any {
