@@ -14,6 +14,15 @@
 //! - Offline, a party runs [`export::verify_export`] and its witness
 //!   ([`witness::StateFile::cosign`]).
 //!
+//! # Keys and trust
+//! Keys use the C2SP signed-note text forms ([`keys`]): a private key is
+//! `PRIVATE+KEY+<name>+<hash>+<base64>`, a public key ("vkey") `<name>+<hash>+<base64>`.
+//! The log key's name is the origin `truceline/<agreement-id>`. A [`Keyring`] maps party
+//! ids to public keys (one vkey a line); it includes the mediator's party id mapped to
+//! the log key, since the mediator authors its own entries with it. The ledger refuses
+//! entries from authors outside its keyring. A verifier brings its own keyring and log
+//! key ([`Trust`]); nothing in an export is trusted to say which keys count.
+//!
 //! # Invariants
 //! - An entry is the canonical JSON (RFC 8785) envelope `{seq, time, author, kind,
 //!   audience, body, sig}`; `sig` is the author's Ed25519 signature over the envelope
