@@ -4,7 +4,7 @@
 //! - signer key: `PRIVATE+KEY+<name>+<key hash>+<base64(0x01 || 32-byte seed)>`
 //! - keyring: one vkey a line; `#` starts a comment. For a party the name is its party id.
 //!
-//! The key hash of a note signature is SHA-256(name || "\n" || 0x01 || public key)[:4]; a
+//! The key hash of a note signature is SHA-256(name || "\n" || 0x01 || public key)\[:4\]; a
 //! cosignature (tlog-cosignature v1) uses the algorithm byte 0x04 with the same key.
 
 use std::collections::BTreeMap;
@@ -59,7 +59,7 @@ pub fn check_key_name(name: &str) -> Result<(), KeyError> {
     }
 }
 
-/// SHA-256(name || "\n" || alg || key)[:4] as a big-endian number.
+/// SHA-256(name || "\n" || alg || key)\[:4\] as a big-endian number.
 pub fn key_id(name: &str, alg: u8, key: &VerifyingKey) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
