@@ -346,7 +346,7 @@ pub fn write_findings(
 ) -> io::Result<()> {
     writeln!(out, "Rule by rule")?;
     for rule in &agreement.rules {
-        let mine: Vec<&Event> = events.iter().filter(|e| &*e.rule == rule.id).collect();
+        let mine: Vec<&Event> = events.iter().filter(|e| *e.rule == *rule.id).collect();
         let breaches = mine.iter().filter(|e| e.kind.is_breach()).count();
         let mut open: BTreeMap<String, &Event> = BTreeMap::new();
         for e in &mine {
