@@ -548,6 +548,41 @@ fn rss_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds used so far by this process's threads, summed by thread name (the server's
+/// runtime threads are "server", the load's are "load"; the engine, ledger and feed threads
+/// have their own names).
+/// With each, the seconds its threads spent runnable but waiting for a core (schedstat).
+fn cpu_by_thread() -> HashMap<String, (f64, f64)> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for task in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ... field 14 utime, 15 stime, in clock ticks (100 a second).
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let rest: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let ticks: f64 = rest
+            .get(11)
+            .and_then(|u| u.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            + rest.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+        let waited_ns: f64 = std::fs::read_to_string(task.path().join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1).and_then(|w| w.parse().ok()))
+            .unwrap_or(0.0);
+        let e = out.entry(comm).or_insert((0.0, 0.0));
+        e.0 += ticks / 100.0;
+        e.1 += waited_ns / 1e9;
+    }
+    out
+}
+
 /// All `event` items after `after` that `token`'s principal may see, by `GET /v1/feed`.
 async fn feed_events(http: &Http, base: &str, token: &str, after: u64) -> Vec<(u64, Value)> {
     let mut out = Vec::new();
@@ -625,6 +660,7 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         .collect();
     let crossings = Arc::new(Mutex::new(Crossings::default()));
     let stop = Arc::new(AtomicBool::new(false));
+    let cpu_before = cpu_by_thread();
     let start = Instant::now();
     let end = start + Duration::from_secs(o.seconds);
     let mut posters = Vec::new();
@@ -651,6 +687,7 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         stats.push(p.await.expect("poster"));
     }
     let load_s = start.elapsed().as_secs_f64();
+    let cpu_after = cpu_by_thread();
 
     // Expected: what GET /v1/feed shows each principal, which is the server's own audience.
     let mut expected: HashMap<&str, Vec<u64>> = HashMap::new();
@@ -810,6 +847,39 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
     println!(
         "  delivery: {complete} of {} subscribers got exactly the events they may see; {missing} missing, {extra} not allowed, {dup} duplicated; {other_items} other items (incidents) in all",
         o.subscribers
+    );
+    let before = |k: &str| cpu_before.get(k).copied().unwrap_or((0.0, 0.0));
+    let mut cpu: Vec<(String, f64)> = cpu_after
+        .iter()
+        .map(|(k, v)| (k.clone(), v.0 - before(k).0))
+        .filter(|(_, v)| *v > 0.0)
+        .collect();
+    let waited: Vec<(String, f64)> = cpu_after
+        .iter()
+        .map(|(k, v)| (k.clone(), v.1 - before(k).1))
+        .collect();
+    let wait_of = |name: &str| {
+        waited.iter().filter(|w| w.0 == name).map(|w| w.1).sum::<f64>() / load_s
+    };
+    cpu.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let all: f64 = cpu.iter().map(|c| c.1).sum();
+    let load_gen: f64 = cpu.iter().filter(|c| c.0 == "load").map(|c| c.1).sum();
+    println!(
+        "  cpu during the run: {:.2} cores in all, of which the load generator {:.2} and the server {:.2} ({:.1} us of server CPU a report); by thread: {}",
+        all / load_s,
+        load_gen / load_s,
+        (all - load_gen) / load_s,
+        (all - load_gen) * 1e6 / (total.max(1) as f64),
+        cpu.iter()
+            .map(|(k, v)| format!("{k} {:.2}", v / load_s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  waiting for a core (runnable, not running; other processes on the machine count here): engine thread {:.0} ms a second, server threads {:.0} ms a second, load threads {:.0} ms a second",
+        wait_of("engine") * 1000.0,
+        wait_of("server") * 1000.0,
+        wait_of("load") * 1000.0
     );
     println!(
         "  memory: peak RSS {:.0} MiB (server and load generator in one process), now {:.0} MiB",
