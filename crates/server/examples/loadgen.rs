@@ -146,10 +146,13 @@ fn main() {
         .collect();
     let vkeys = keys
         .iter()
-        .map(|(id, k)| SignerKey::from_signing_key(id, k.clone()).unwrap().verifier())
+        .map(|(id, k)| {
+            SignerKey::from_signing_key(id, k.clone())
+                .unwrap()
+                .verifier()
+        })
         .collect();
-    let log_key =
-        SignerKey::generate(&format!("truceline/{}", agreement.id)).expect("log key");
+    let log_key = SignerKey::generate(&format!("truceline/{}", agreement.id)).expect("log key");
     let origin = format!("truceline/{}", agreement.id);
     let state = AppState::open(Config {
         agreement: Arc::clone(&agreement),
@@ -225,9 +228,15 @@ async fn request(
 /// Signs in as `id` with its key: challenge, Ed25519 signature, bearer token.
 async fn sign_in(http: &Http, base: &str, origin: &str, id: &str, key: &SigningKey) -> String {
     let body = Bytes::from(json!({"id": id}).to_string());
-    let (s, b) = request(http, "POST", &format!("{base}/v1/auth/challenge"), None, body)
-        .await
-        .expect("challenge");
+    let (s, b) = request(
+        http,
+        "POST",
+        &format!("{base}/v1/auth/challenge"),
+        None,
+        body,
+    )
+    .await
+    .expect("challenge");
     assert_eq!(s, 200, "challenge: {}", String::from_utf8_lossy(&b));
     let c: Value = serde_json::from_slice(&b).unwrap();
     let nonce = c["nonce"].as_str().unwrap();
@@ -286,7 +295,9 @@ async fn subscribe(
             }
             Ok(None) | Err(_) => return,
         };
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         let now = Instant::now();
         buf.extend_from_slice(&data);
         // Whole messages end with a blank line; only `id:` and `event:` are read.
@@ -298,7 +309,9 @@ async fn subscribe(
             let (mut id, mut is_event, mut any) = (None, false, false);
             for line in block.split(|&b| b == b'\n') {
                 if let Some(v) = line.strip_prefix(b"id:") {
-                    id = std::str::from_utf8(v).ok().and_then(|s| s.trim().parse().ok());
+                    id = std::str::from_utf8(v)
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok());
                 } else if let Some(v) = line.strip_prefix(b"event:") {
                     is_event = v.trim_ascii() == b"event";
                     any = true;
@@ -481,7 +494,8 @@ async fn post_loop(
             }
             // Latency counts from when the batch was due, if paced (no coordinated omission).
             let sent = due.map_or_else(Instant::now, |d| d.min(Instant::now()));
-            let n = tpl.t_at[i].len() + usize::from(crosser.is_some()) + usize::from(prev.is_some());
+            let n =
+                tpl.t_at[i].len() + usize::from(crosser.is_some()) + usize::from(prev.is_some());
             match request(&http, "POST", &url, Some(&token), Bytes::from(body)).await {
                 Ok((200, _)) => {
                     let now = Instant::now();
@@ -571,7 +585,10 @@ fn cpu_by_thread() -> HashMap<String, (f64, f64)> {
             .get(11)
             .and_then(|u| u.parse::<f64>().ok())
             .unwrap_or(0.0)
-            + rest.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+            + rest
+                .get(12)
+                .and_then(|s| s.parse::<f64>().ok())
+                .unwrap_or(0.0);
         let waited_ns: f64 = std::fs::read_to_string(task.path().join("schedstat"))
             .ok()
             .and_then(|s| s.split_whitespace().nth(1).and_then(|w| w.parse().ok()))
@@ -614,9 +631,15 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         let key = keys.get(id).expect("the example's parties");
         tokens.insert(id, sign_in(&http, base, origin, id, key).await);
     }
-    let (_, b) = request(&http, "GET", &format!("{base}/v1/health"), None, Bytes::new())
-        .await
-        .unwrap();
+    let (_, b) = request(
+        &http,
+        "GET",
+        &format!("{base}/v1/health"),
+        None,
+        Bytes::new(),
+    )
+    .await
+    .unwrap();
     let start_id = serde_json::from_slice::<Value>(&b).unwrap()["feed"]
         .as_u64()
         .unwrap_or(0);
@@ -644,7 +667,11 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
     }
     while opened.load(Ordering::SeqCst) < o.subscribers as u64 {
         if t_open.elapsed() > Duration::from_secs(60) {
-            eprintln!("subscribers: only {} of {} open after 60 s", opened.load(Ordering::SeqCst), o.subscribers);
+            eprintln!(
+                "subscribers: only {} of {} open after 60 s",
+                opened.load(Ordering::SeqCst),
+                o.subscribers
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -774,7 +801,9 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         e.1 += want.len();
         e.2 += g.other;
         for (fid, at) in &g.events {
-            let Some((kind, unit)) = about.get(fid) else { continue };
+            let Some((kind, unit)) = about.get(fid) else {
+                continue;
+            };
             let sent = match kind.as_str() {
                 "exclusion_breach" => crossings.entered.get(unit),
                 "exclusion_cleared" => crossings.left.get(unit),
@@ -840,7 +869,11 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
     let pp: Vec<String> = pp
         .iter()
         .map(|(id, (n, w, x))| {
-            format!("{id} x{n}: {} events, {} other items each", w / n.max(&1), *x / *n.max(&1) as u64)
+            format!(
+                "{id} x{n}: {} events, {} other items each",
+                w / n.max(&1),
+                *x / *n.max(&1) as u64
+            )
         })
         .collect();
     println!("  delivery: {}", pp.join(", "));
@@ -859,7 +892,12 @@ async fn run(o: &Opts, base: &str, origin: &str, keys: &HashMap<String, SigningK
         .map(|(k, v)| (k.clone(), v.1 - before(k).1))
         .collect();
     let wait_of = |name: &str| {
-        waited.iter().filter(|w| w.0 == name).map(|w| w.1).sum::<f64>() / load_s
+        waited
+            .iter()
+            .filter(|w| w.0 == name)
+            .map(|w| w.1)
+            .sum::<f64>()
+            / load_s
     };
     cpu.sort_by(|a, b| b.1.total_cmp(&a.1));
     let all: f64 = cpu.iter().map(|c| c.1).sum();
