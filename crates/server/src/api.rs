@@ -205,6 +205,7 @@ async fn reports(State(s): S, who: Principal, body: Bytes) -> ApiResult<Json<Val
 /// /v1/reports` does (the demo's replay calls it in-process).
 pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResult<Value> {
     let classifier = Arc::clone(s.live.classifier());
+    let tee = body.clone();
     let w = who.clone();
     let prepared = if body.len() > 64 * 1024 {
         blocking(move || crate::live::prepare(&classifier, &body, &w)).await?
@@ -213,6 +214,7 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
     };
     let sha = hex::encode(prepared.sha256);
     let applied = s.live.apply(prepared).await?;
+    crate::console::observe(s, &tee);
     // The batch and its events go into the ledger; the answer waits until they are durable.
     let st = Arc::clone(s);
     let submitter = who.id.clone();

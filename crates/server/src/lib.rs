@@ -16,6 +16,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod error;
 pub mod feed;
 pub mod geo;
@@ -27,10 +28,14 @@ pub mod store;
 pub mod summary;
 pub mod webhooks;
 
-pub use api::app;
 pub use state::{AppState, Config};
 
 use std::sync::Arc;
+
+/// The whole HTTP surface: the API ([`api::app`]) and the web console ([`console`]) at `/`.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    api::app(Arc::clone(&state)).merge(console::router(state))
+}
 
 /// Serves `state` on `listener` until `shutdown` resolves.
 pub async fn serve(

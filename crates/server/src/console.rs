@@ -1,0 +1,351 @@
+//! The web console: the front end built from `web/` (embedded at compile time by
+//! `build.rs` from the committed `web/dist`), served at `/`, and the two read-only routes
+//! the map needs that the API does not give:
+//!
+//! - `GET /v1/console/map`: the agreement's zones and lines as GeoJSON, each feature
+//!   carrying the rules that name it, so that the map styles it by rule kind;
+//! - `GET /v1/console/units[?at=RFC3339]`: units as last reported (or as of `at`, from a
+//!   short sampled history), only those the caller may see: the mediator and monitors see
+//!   every unit, a party its own, an observer none.
+//!
+//! Invariants: the console sees nothing the API would not show the same principal (unit
+//! positions follow the engine events' rule: a party sees its own forces). The tracker is
+//! bounded: at most [`MAX_TRACKED_UNITS`] units and [`TRAIL_POINTS`] samples each.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use truceline_engine::agreement::{Role, RuleKind};
+
+use crate::access::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+mod assets {
+    include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
+}
+
+/// Samples of a unit's track are at least this far apart (simulated time)...
+pub const SAMPLE_MS: i64 = 5 * 60_000;
+/// ... and at most this many are kept: 8 hours at 5 minutes.
+pub const TRAIL_POINTS: usize = 96;
+/// Units the tracker follows; the engine's own limit is the same order.
+pub const MAX_TRACKED_UNITS: usize = 1_000_000;
+
+#[derive(Clone, Copy)]
+struct Sample {
+    t_ms: i64,
+    lon: f32,
+    lat: f32,
+    count: u32,
+}
+
+struct Track {
+    party: u16,
+    category: u16,
+    trail: VecDeque<Sample>,
+}
+
+#[derive(Default)]
+struct TrackerInner {
+    units: HashMap<Box<str>, Track>,
+    last_t_ms: Option<i64>,
+}
+
+/// Where each unit was reported, with a short sampled history for the time slider.
+#[derive(Default)]
+pub struct Tracker {
+    inner: Mutex<TrackerInner>,
+}
+
+type Registry = Mutex<Vec<(Weak<AppState>, Arc<Tracker>)>>;
+
+fn registry() -> &'static Registry {
+    static R: OnceLock<Registry> = OnceLock::new();
+    R.get_or_init(Default::default)
+}
+
+/// The tracker of `state`, made on first use.
+pub fn tracker(state: &Arc<AppState>) -> Arc<Tracker> {
+    let mut r = registry().lock().unwrap_or_else(|e| e.into_inner());
+    r.retain(|(w, _)| w.strong_count() > 0);
+    if let Some((_, t)) = r
+        .iter()
+        .find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(state)))
+    {
+        return Arc::clone(t);
+    }
+    let t = Arc::new(Tracker::default());
+    r.push((Arc::downgrade(state), Arc::clone(&t)));
+    t
+}
+
+/// Notes the positions of a batch of reports the engine has applied (so every line is
+/// valid; one that is not is skipped).
+pub fn observe(state: &Arc<AppState>, body: &[u8]) {
+    let tracker = tracker(state);
+    let a = &state.agreement;
+    let mut inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
+    for line in body.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let Ok(r) = truceline_engine::parse_report(line) else {
+            continue;
+        };
+        let t_ms = r.t.0 / 1_000_000;
+        inner.last_t_ms = Some(inner.last_t_ms.map_or(t_ms, |l| l.max(t_ms)));
+        let sample = Sample {
+            t_ms,
+            lon: r.lon as f32,
+            lat: r.lat as f32,
+            count: r.count.min(u64::from(u32::MAX)) as u32,
+        };
+        if let Some(track) = inner.units.get_mut(&*r.unit) {
+            let n = track.trail.len();
+            if n >= 2 && t_ms - track.trail[n - 2].t_ms < SAMPLE_MS {
+                track.trail[n - 1] = sample;
+            } else {
+                if n == TRAIL_POINTS {
+                    track.trail.pop_front();
+                }
+                track.trail.push_back(sample);
+            }
+            continue;
+        }
+        if inner.units.len() >= MAX_TRACKED_UNITS {
+            continue;
+        }
+        let (Some(party), Some(category)) = (
+            a.parties.iter().position(|p| *p.id == *r.party),
+            a.categories.iter().position(|c| *c.id == *r.category),
+        ) else {
+            continue;
+        };
+        inner.units.insert(
+            r.unit.to_string().into_boxed_str(),
+            Track {
+                party: party as u16,
+                category: category as u16,
+                trail: VecDeque::from([sample]),
+            },
+        );
+    }
+}
+
+/// Routes of the console: the page, its assets and the map's two read-only routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/assets/{*path}", get(asset))
+        .route(
+            "/favicon.svg",
+            get(|| async { asset_response("favicon.svg") }),
+        )
+        .route("/v1/console/map", get(map))
+        .route("/v1/console/units", get(units))
+        .with_state(state)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn asset_response(path: &str) -> Response {
+    match assets::ASSETS.iter().find(|(p, _)| *p == path) {
+        Some((p, bytes)) => {
+            // Vite names built files by their hash: they never change under one name.
+            let cache = if p.starts_with("assets/") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type(p)),
+                    (header::CACHE_CONTROL, cache),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                ],
+                *bytes,
+            )
+                .into_response()
+        }
+        None => ApiError::not_found("no such console file").into_response(),
+    }
+}
+
+async fn index() -> Response {
+    if assets::ASSETS.iter().any(|(p, _)| *p == "index.html") {
+        let mut r = asset_response("index.html");
+        r.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; \
+                 style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+            ),
+        );
+        r
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "The console was not built into this binary (web/dist was missing at build time): \
+             run `npm ci && npm run build` in web/ and rebuild. The API is at /openapi.json.\n",
+        )
+            .into_response()
+    }
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    asset_response(&format!("assets/{path}"))
+}
+
+/// The agreement's features as GeoJSON, with the rules that name each one.
+async fn map(State(s): State<Arc<AppState>>, _who: Principal) -> Json<Value> {
+    let a = &s.agreement;
+    let party = |i: u16| a.parties[usize::from(i)].id.clone();
+    let mut per_feature: Vec<Vec<Value>> = vec![Vec::new(); a.features.len()];
+    let mut rules = Vec::new();
+    for r in &a.rules {
+        let window = json!({"active_from": r.active_from.map(|t| t.to_string()),
+                            "active_until": r.active_until.map(|t| t.to_string())});
+        let (feature, detail) = match &r.kind {
+            RuleKind::Exclusion { zone, .. } => (Some(*zone as usize), json!({})),
+            RuleKind::Cap {
+                zone,
+                party: p,
+                category,
+                max,
+            } => (
+                Some(*zone as usize),
+                json!({"party": party(*p), "category": a.categories[usize::from(*category)].id, "max": max}),
+            ),
+            RuleKind::Standoff { target, min_km, .. } => {
+                (Some(*target as usize), json!({"min_km": min_km}))
+            }
+            RuleKind::Separation {
+                parties, min_km, ..
+            } => (
+                None,
+                json!({"parties": [party(parties[0]), party(parties[1])], "min_km": min_km}),
+            ),
+        };
+        let rule = json!({"id": r.id, "kind": r.kind.name(), "detail": detail, "window": window,
+                          "feature": feature.map(|f| a.features[f].id.clone())});
+        if let Some(f) = feature {
+            per_feature[f].push(rule.clone());
+        }
+        rules.push(rule);
+    }
+    let features: Vec<Value> = a
+        .features
+        .iter()
+        .zip(per_feature)
+        .map(|(f, rules)| {
+            // The strictest rule styles the feature.
+            let style = ["exclusion", "cap", "standoff"]
+                .into_iter()
+                .find(|k| rules.iter().any(|r| r["kind"] == *k))
+                .unwrap_or("none");
+            json!({"type": "Feature", "id": f.id,
+                   "properties": {"id": f.id, "name": f.name.clone().unwrap_or_else(|| f.id.clone()),
+                                  "shape": if f.zone().is_some() {"zone"} else {"line"},
+                                  "style": style, "rules": rules},
+                   "geometry": f.geometry_json})
+        })
+        .collect();
+    Json(json!({
+        "agreement": {"id": a.id, "title": a.title, "version": a.version},
+        "parties": a.parties.iter().map(|p| json!({"id": p.id, "name": p.name, "role": p.role.as_str()})).collect::<Vec<_>>(),
+        "categories": a.categories.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
+        "rules": rules,
+        "geojson": {"type": "FeatureCollection", "features": features},
+    }))
+}
+
+#[derive(Deserialize)]
+struct UnitsQuery {
+    #[serde(default)]
+    at: Option<String>,
+}
+
+/// Whether `who` may see the positions of `party`'s units: the same rule as engine events.
+fn may_see(who: &Principal, party: &str) -> bool {
+    match who.role {
+        Role::Mediator | Role::Monitor => true,
+        Role::Party => who.id == party,
+        Role::Observer => false,
+    }
+}
+
+async fn units(
+    State(s): State<Arc<AppState>>,
+    who: Principal,
+    Query(q): Query<UnitsQuery>,
+) -> ApiResult<Json<Value>> {
+    let at_ms =
+        q.at.as_deref()
+            .map(crate::clock::parse_ms)
+            .transpose()
+            .map_err(|e| ApiError::unprocessable(format!("at: {e}")))?;
+    let tracker = tracker(&s);
+    let inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let a = &s.agreement;
+    let mut out = Vec::new();
+    let mut earliest: Option<i64> = None;
+    for (name, track) in &inner.units {
+        let party = &a.parties[usize::from(track.party)].id;
+        if !may_see(&who, party) {
+            continue;
+        }
+        if let Some(first) = track.trail.front() {
+            earliest = Some(earliest.map_or(first.t_ms, |e| e.min(first.t_ms)));
+        }
+        let sample = match at_ms {
+            None => track.trail.back(),
+            Some(at) => track.trail.iter().rev().find(|p| p.t_ms <= at),
+        };
+        if let Some(p) = sample {
+            out.push(json!([
+                name,
+                party,
+                a.categories[usize::from(track.category)].id,
+                p.count,
+                p.lon,
+                p.lat,
+                crate::clock::rfc3339_ms(p.t_ms)
+            ]));
+        }
+    }
+    drop(inner);
+    let last = tracker
+        .inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .last_t_ms;
+    Ok(Json(json!({
+        "columns": ["unit", "party", "category", "count", "lon", "lat", "t"],
+        "units": out,
+        "at": at_ms.map(crate::clock::rfc3339_ms),
+        "engine_time": last.map(crate::clock::rfc3339_ms),
+        "server_time": crate::clock::rfc3339_ms(s.clock.now_ms()),
+        "history_from": earliest.map(crate::clock::rfc3339_ms),
+    })))
+}
