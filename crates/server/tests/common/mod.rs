@@ -354,6 +354,11 @@ pub fn verify_export(server: &TestServer, export: &[u8]) -> truceline_ledger::ex
         log_key: server.log_key.verifier(),
         keyring,
     };
-    truceline_ledger::export::verify_export(&mut std::io::BufReader::new(export), &trust, &[])
+    let outside = truceline_ledger::export::Outside {
+        checkpoints: Vec::new(),
+        receipts: Vec::new(),
+        party: None,
+    };
+    truceline_ledger::export::verify_export(&mut std::io::BufReader::new(export), &trust, &outside)
         .unwrap()
 }
