@@ -218,7 +218,8 @@ function buildMap(countries) {
           paint: {
             'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6],
             'circle-color': ['match', ['get', 'party'], ...Object.entries(st.colours).flat(), '#555'],
-            'circle-stroke-color': '#fff', 'circle-stroke-width': 1,
+            // A white edge only when zoomed in: at 10,000 units it doubles the fill work.
+            'circle-stroke-color': '#fff', 'circle-stroke-width': ['step', ['zoom'], 0, 9, 1],
           },
         },
       ],
@@ -362,6 +363,10 @@ function refreshUnitsLayer() {
   for (const d of breaches.values()) {
     for (const u of [d.unit, d.other]) if (u) inBreach.set(u, [...(inBreach.get(u) || []), d.rule]);
   }
+  // Re-tiling 10,000 points costs; skip it when nothing moved and no breach changed.
+  const signature = `${st.units.engine_time}|${st.units.at}|${st.units.units.length}|${[...inBreach.keys()].join(',')}`;
+  if (signature === st.unitsSignature) return;
+  st.unitsSignature = signature;
   const features = st.units.units.map(([unit, party, category, count, lon, lat, t]) => ({
     type: 'Feature',
     geometry: { type: 'Point', coordinates: [lon, lat] },
