@@ -112,6 +112,7 @@ const el = {};
 
 function layout() {
   el.noticeForm = null;
+  el.incidentForm = null;
   el.clock = h('span.clock#engine-time', { title: 'Engine time: the time of the last report applied' }, 'no reports yet');
   el.live = h('span.live#live-status', { role: 'status' }, 'connecting…');
   el.error = h('div.error-banner#error', { role: 'alert', hidden: true });
@@ -246,6 +247,10 @@ function buildMap(countries) {
     el.mapStatus.textContent = `Map error: ${e.error?.message || e}`;
   });
   map.on('click', (e) => {
+    if (st.pickPlace) {
+      st.pickPlace(e.lngLat);
+      return;
+    }
     if (st.draft.mode) {
       st.draft.points.push([round6(e.lngLat.lng), round6(e.lngLat.lat)]);
       refreshDraft();
@@ -491,7 +496,7 @@ function onItem(item) {
     if (st.tab === 'compliance') await loadSummary();
     refreshUnitsLayer();
     // Do not pull text out from under someone typing in an incident.
-    const typing = el.panelBody.contains(document.activeElement) && document.activeElement.tagName === 'TEXTAREA' && st.tab === 'incidents';
+    const typing = el.panelBody.contains(document.activeElement) && ['TEXTAREA', 'INPUT', 'SELECT'].includes(document.activeElement.tagName) && st.tab === 'incidents';
     if (!typing) render();
   }, 250);
 }
@@ -542,7 +547,7 @@ function renderFeed() {
     shown.length
       ? h('ol.feed#feed', { 'aria-live': 'polite' }, shown.map((i) =>
         h(`li.item.k-${i.kind}${/_(breach|exceeded)$/.test(i.data.kind || '') ? '.breach' : ''}`, { dataset: { kind: itemKind(i), rule: i.data.rule || '' } },
-          h('div.when', i.kind === 'event' ? time(i.data.t) : time(i.time)),
+          h('div.when', { 'aria-label': i.kind === 'event' ? 'report time' : 'server time' }, i.kind === 'event' ? time(i.data.t) : time(i.time)),
           h('div.what', feedText(i)),
           i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, 'Show') : null)))
       : h('p.empty#feed-empty', st.feed.length ? 'Nothing matches these filters.' : session.role === 'observer' ? 'Observers see the public summary only; no events are shared with you.' : 'No events yet: they appear here as reports arrive.'),
@@ -599,10 +604,14 @@ function noticeActions(n) {
   const relayedToMe = n.relay?.to?.includes(session.id);
   if (relayedToMe && ['relayed', 'overdue'].includes(n.status) && !(n.answers || []).some((a) => a.party === session.id)) {
     out.push(act('Acknowledge', () => session.post(`/v1/notices/${n.id}/answer`, { answer: 'acknowledge' })));
+    const reason = h('input.reason', { type: 'text', maxlength: 4000, placeholder: 'reason for an objection', 'aria-label': `Reason to object to ${n.id}` });
+    out.push(reason);
     out.push(act('Object', async () => {
-      const reason = prompt('Reason for the objection (sent to the other party through the mediator):');
-      if (!reason) throw new Error('An objection needs its reason.');
-      return session.post(`/v1/notices/${n.id}/answer`, { answer: 'object', reason });
+      if (!reason.value.trim()) {
+        reason.focus();
+        throw new Error('An objection gives its reason: type it next to the Object button.');
+      }
+      return session.post(`/v1/notices/${n.id}/answer`, { answer: 'object', reason: reason.value });
     }));
   }
   if (n.party === session.id && n.status !== 'withdrawn') out.push(act('Withdraw', () => session.post(`/v1/notices/${n.id}/withdraw`, {}), '.secondary'));
@@ -726,10 +735,74 @@ async function loadIncidents() {
   }
 }
 
+const INCIDENT_CATEGORIES = ['exclusion_breach', 'cap_exceeded', 'standoff', 'separation', 'fire_across_line', 'airspace_violation', 'restriction_of_monitors', 'other'];
+
+/** Report an alleged violation: category, time, place (picked on the map or typed),
+ * the alleged party, a description and evidence files (hashed here, uploaded, and named by
+ * their SHA-256 in the report). */
+function incidentForm() {
+  const category = h('select#incident-category', INCIDENT_CATEGORIES.map((c) => h('option', { value: c }, humanKind(c))));
+  const occurred = h('input#incident-occurred', { type: 'datetime-local', value: toInputUtc(st.engineTime ? Date.parse(st.engineTime) : serverNow()), required: true });
+  const lon = h('input#incident-lon', { type: 'number', step: 'any', placeholder: 'lon' });
+  const lat = h('input#incident-lat', { type: 'number', step: 'any', placeholder: 'lat' });
+  const precision = h('input#incident-precision', { type: 'number', min: 0, value: 500, 'aria-label': 'Place precision in metres' });
+  const alleged = h('select#incident-alleged', h('option', { value: '' }, '—'), st.meta.parties.filter((p) => p.role === 'party' && p.id !== session.id).map((p) => h('option', { value: p.id }, p.id)));
+  const desc = h('textarea#incident-description', { rows: 2, maxlength: 4000 });
+  const files = h('input#incident-evidence', { type: 'file', multiple: true });
+  const result = h('div#incident-result', { role: 'status', 'aria-live': 'polite' });
+  const pick = h('button#incident-pick', { type: 'button', onclick: () => {
+    st.pickPlace = (ll) => {
+      lon.value = round6(ll.lng);
+      lat.value = round6(ll.lat);
+      st.pickPlace = null;
+      pick.textContent = 'Pick on map';
+    };
+    pick.textContent = 'Click the map…';
+  } }, 'Pick on map');
+  return h('details.notice-form#incident-form', h('summary', 'Report an incident'),
+    h('form', { onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const evidence = [];
+        for (const f of files.files) {
+          const bytes = await f.arrayBuffer();
+          const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+          const media = f.type || 'application/octet-stream';
+          const up = await session.authed('/v1/evidence', { method: 'POST', headers: { 'content-type': media }, body: bytes }).then((r) => r.json());
+          if (up.sha256 !== sha) throw new Error(`evidence ${f.name}: the server hashed it differently`);
+          evidence.push({ sha256: sha, media_type: media });
+        }
+        const body = { category: category.value, occurred_at: fromInputUtc(occurred.value), description: desc.value, evidence };
+        if (lon.value !== '' && lat.value !== '') body.place = { lon: Number(lon.value), lat: Number(lat.value), precision_m: Number(precision.value) };
+        if (alleged.value) body.alleged_party = alleged.value;
+        const i = await session.post('/v1/incidents', body);
+        clear(result, h('p.ok', `Reported ${i.id}`));
+        result.dataset.reported = i.id;
+        st.selectedIncident = i.id;
+        await loadIncidents();
+        renderIncidents();
+      } catch (err) {
+        clear(result, h('p.bad', `Not reported: ${err.message}`));
+      }
+    } },
+    h('div.grid',
+      h('label', { for: 'incident-category' }, 'Category'), category,
+      h('label', { for: 'incident-occurred' }, 'Occurred (UTC)'), occurred,
+      h('label', { for: 'incident-lon' }, 'Place'), h('span', lon, ' ', lat, ' ', pick),
+      h('label', { for: 'incident-precision' }, 'Within m'), precision,
+      h('label', { for: 'incident-alleged' }, 'Alleged party'), alleged,
+      h('label', { for: 'incident-description' }, 'Description'), desc,
+      h('label', { for: 'incident-evidence' }, 'Evidence files'), files),
+    h('div.actions', h('button#incident-submit', { type: 'submit' }, 'Report')),
+    result));
+}
+
 function renderIncidents() {
   const sel = st.incidents.find((i) => i.id === st.selectedIncident);
+  if (session.role !== 'observer' && !el.incidentForm) el.incidentForm = incidentForm();
   clear(
     el.panelBody,
+    el.incidentForm,
     sel ? incidentDetail(sel) : null,
     h('h2', `Incidents (${st.incidents.length})`),
     st.incidents.length

@@ -20,6 +20,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { chromium } from './pw.js';
 import { writeKeys, signInNode } from './principals.js';
 
@@ -185,6 +186,21 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await il.page.click(`${sel()} button[data-action=acknowledge]`);
   await il.page.waitForSelector(sel('acknowledged'), { timeout: 10_000 });
   await shot(il.page, '4-il-acknowledged');
+
+  // IL reports an incident about SY with a piece of evidence; its detail shows the hash.
+  await il.page.click('#tab-incidents');
+  await il.page.click('#incident-form summary');
+  await il.page.selectOption('#incident-category', 'fire_across_line');
+  await il.page.fill('#incident-lon', '35.9');
+  await il.page.fill('#incident-lat', '33.1');
+  await il.page.selectOption('#incident-alleged', 'SY');
+  await il.page.fill('#incident-description', 'Mortar fire observed across line B');
+  await il.page.setInputFiles('#incident-evidence', { name: 'photo.txt', mimeType: 'text/plain', buffer: Buffer.from('evidence bytes') });
+  await il.page.click('#incident-submit');
+  await il.page.waitForSelector('#incident-result[data-reported^="I-"]', { timeout: 10_000 });
+  const sha = createHash('sha256').update('evidence bytes').digest('hex');
+  await il.page.locator('#incident-detail code', { hasText: sha }).waitFor();
+  await shot(il.page, '4b-il-incident-reported');
 
   // SY sees the acknowledgement without reloading.
   await sy.page.waitForSelector(sel('acknowledged'), { timeout: 10_000 });
