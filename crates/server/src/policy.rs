@@ -13,9 +13,9 @@
 //! exercise = 1440
 //! ```
 //!
-//! Until the engine's loader accepts the table (a one-line change to its `Document`), the
-//! table's lines are blanked before the text is handed to the engine, so that the engine's
-//! line numbers stay right.
+//! The engine's loader accepts the table and leaves it alone; the table's lines are still
+//! blanked before the text is handed to the engine (line numbers stay right), so that the
+//! engine never depends on what is in it.
 
 use std::collections::BTreeMap;
 
