@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::time::Timestamp;
+use crate::time::{DateCache, Timestamp};
 
 /// Longest line accepted: a report is ~130 bytes; anything near this is not a report.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -31,6 +31,14 @@ pub struct RawReport<'a> {
 
 /// Reads one line (without its newline).
 pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, String> {
+    parse_report_with(line, &mut DateCache::default())
+}
+
+/// As [`parse_report`], with a date cache kept across the lines of a file.
+pub fn parse_report_with<'a>(
+    line: &'a [u8],
+    dates: &mut DateCache,
+) -> Result<RawReport<'a>, String> {
     if line.len() > MAX_LINE_BYTES {
         return Err(format!(
             "line of {} bytes: a report is at most {MAX_LINE_BYTES}",
@@ -41,7 +49,7 @@ pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, String> {
         Some(fields) => fields,
         None => slow_fields(line)?,
     };
-    fields.check()
+    fields.check(dates)
 }
 
 /// The fields, not yet checked for meaning.
@@ -63,8 +71,8 @@ enum Count {
 }
 
 impl<'a> Fields<'a> {
-    fn check(self) -> Result<RawReport<'a>, String> {
-        let t = Timestamp::parse(&self.t).map_err(|err| format!("`t`: {err}"))?;
+    fn check(self, dates: &mut DateCache) -> Result<RawReport<'a>, String> {
+        let t = Timestamp::parse_with(&self.t, dates).map_err(|err| format!("`t`: {err}"))?;
         if self.unit.is_empty() || self.unit.chars().count() > MAX_UNIT_ID_CHARS {
             return Err(format!(
                 "`unit` must be 1 to {MAX_UNIT_ID_CHARS} characters"
@@ -575,8 +583,8 @@ mod tests {
             if let Some(n) = count { line += &format!(r#","count":{n}"#); }
             if let Some((k, v)) = &extra { if !["t","unit","party","category","lon","lat","count"].contains(&k.as_str()) { line += &format!(r#","{k}":{v}"#); } }
             line += "}";
-            let fast = fast::fields(line.as_bytes()).expect("plain shape").check().unwrap();
-            let slow = slow_fields(line.as_bytes()).unwrap().check().unwrap();
+            let fast = fast::fields(line.as_bytes()).expect("plain shape").check(&mut DateCache::default()).unwrap();
+            let slow = slow_fields(line.as_bytes()).unwrap().check(&mut DateCache::default()).unwrap();
             prop_assert_eq!(fast, slow);
         }
 
