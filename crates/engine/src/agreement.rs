@@ -301,6 +301,39 @@ impl AgreementSource {
         }
     }
 
+    /// Checks a declared list (parties, categories): not more than `max`, every id well
+    /// formed and declared once. Returns each id's index.
+    #[allow(clippy::too_many_arguments)]
+    fn index_ids<T>(
+        &self,
+        items: &[Spanned<T>],
+        what: &str,
+        what_plural: &str,
+        max: usize,
+        id_of: impl Fn(&T) -> &String,
+        well_formed: impl Fn(&str) -> bool,
+        shape: &str,
+    ) -> Result<HashMap<String, u16>, AgreementError> {
+        if items.len() > max {
+            return Err(self.error(
+                None,
+                format!("{} {what_plural}: at most {max} are allowed", items.len()),
+            ));
+        }
+        let mut index = HashMap::new();
+        for (i, spanned) in items.iter().enumerate() {
+            let id = id_of(spanned.get_ref());
+            let at = Some(spanned.span().start);
+            if id.is_empty() || !well_formed(id) {
+                return Err(self.error(at, format!("{what} id {id:?} must be {shape}")));
+            }
+            if index.insert(id.clone(), i as u16).is_some() {
+                return Err(self.error(at, format!("{what} {id:?} is declared twice")));
+            }
+        }
+        Ok(index)
+    }
+
     /// Resolves and validates everything, given the geometry file's text.
     pub fn build(
         self,
@@ -328,90 +361,59 @@ impl AgreementSource {
             ));
         }
 
-        if self.doc.parties.len() > limits::MAX_PARTIES {
-            return Err(self.error(
-                None,
-                format!(
-                    "{} parties: at most {} are allowed",
-                    self.doc.parties.len(),
-                    limits::MAX_PARTIES
-                ),
-            ));
-        }
-        let mut parties = Vec::new();
-        let mut party_index = HashMap::new();
-        for spanned in &self.doc.parties {
-            let p = spanned.get_ref();
-            let at = Some(spanned.span().start);
-            if p.id.is_empty()
-                || p.id.len() > 32
-                || !p
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            {
-                return Err(self.error(
-                    at,
-                    format!(
-                        "party id {:?} must be 1 to 32 characters of A-Z, a-z, 0-9, _ and -",
-                        p.id
-                    ),
-                ));
-            }
-            if party_index
-                .insert(p.id.clone(), parties.len() as PartyIndex)
-                .is_some()
-            {
-                return Err(self.error(at, format!("party {:?} is declared twice", p.id)));
-            }
-            parties.push(Party {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                role: p.role,
-            });
-        }
-
-        if self.doc.categories.len() > limits::MAX_CATEGORIES {
-            return Err(self.error(
-                None,
-                format!(
-                    "{} categories: at most {} are allowed",
-                    self.doc.categories.len(),
-                    limits::MAX_CATEGORIES
-                ),
-            ));
-        }
-        let mut categories = Vec::new();
-        let mut category_index = HashMap::new();
-        for spanned in &self.doc.categories {
-            let c = spanned.get_ref();
-            let at = Some(spanned.span().start);
-            if c.id.is_empty()
-                || c.id.len() > 64
-                || !c
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
-                return Err(self.error(
-                    at,
-                    format!(
-                        "category id {:?} must be 1 to 64 characters of a-z, 0-9, _ and -",
-                        c.id
-                    ),
-                ));
-            }
-            if category_index
-                .insert(c.id.clone(), categories.len() as CategoryIndex)
-                .is_some()
-            {
-                return Err(self.error(at, format!("category {:?} is declared twice", c.id)));
-            }
-            categories.push(Category {
-                id: c.id.clone(),
-                name: c.name.clone(),
-            });
-        }
+        let party_index = self.index_ids(
+            &self.doc.parties,
+            "party",
+            "parties",
+            limits::MAX_PARTIES,
+            |p| &p.id,
+            |id| {
+                id.len() <= 32
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            },
+            "1 to 32 characters of A-Z, a-z, 0-9, _ and -",
+        )?;
+        let parties = self
+            .doc
+            .parties
+            .iter()
+            .map(|p| {
+                let p = p.get_ref();
+                Party {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    role: p.role,
+                }
+            })
+            .collect();
+        let category_index = self.index_ids(
+            &self.doc.categories,
+            "category",
+            "categories",
+            limits::MAX_CATEGORIES,
+            |c| &c.id,
+            |id| {
+                id.len() <= 64
+                    && id.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                    })
+            },
+            "1 to 64 characters of a-z, 0-9, _ and -",
+        )?;
+        let categories = self
+            .doc
+            .categories
+            .iter()
+            .map(|c| {
+                let c = c.get_ref();
+                Category {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                }
+            })
+            .collect();
 
         let feature_index: HashMap<&str, FeatureIndex> = features
             .iter()
@@ -961,6 +963,26 @@ mod tests {
             "[[rules]]\nid = \"w\"\nkind = \"flyover\"\n",
             ZONES,
             &["unknown kind \"flyover\""],
+        );
+        check_error(
+            "[[parties]]\nid = \"A\"\nname = \"A again\"\nrole = \"party\"\n",
+            ZONES,
+            &["party \"A\" is declared twice"],
+        );
+        check_error(
+            "[[parties]]\nid = \"no spaces\"\nname = \"X\"\nrole = \"party\"\n",
+            ZONES,
+            &["party id \"no spaces\" must be"],
+        );
+        check_error(
+            "[[categories]]\nid = \"Tank\"\nname = \"X\"\n",
+            ZONES,
+            &["category id \"Tank\" must be"],
+        );
+        check_error(
+            "[[categories]]\nid = \"tank\"\nname = \"X\"\n",
+            ZONES,
+            &["category \"tank\" is declared twice"],
         );
         check_error(
             &format!("{x}zone = \"sq\"\nparties = [\"A\"]\nactive_from = \"2026-01-02T00:00:00Z\"\nactive_until = \"2026-01-01T00:00:00Z\"\n"),
