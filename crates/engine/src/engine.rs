@@ -226,6 +226,11 @@ impl Classifier {
         Ok((party, category))
     }
 
+    /// Needed only when a breach ends or a window opens or closes. Kept out of line and
+    /// cold: inlined, the compiler hoisted its (speculatable) trigonometry into every
+    /// report's path, two sin/cos pairs a report for nothing.
+    #[cold]
+    #[inline(never)]
     fn distance_m(&self, target: FeatureIndex, lon: f64, lat: f64) -> f64 {
         match &self.agreement.features[target as usize].shape {
             Shape::Zone(z) => z.distance_m(lon, lat),
