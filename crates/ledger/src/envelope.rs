@@ -170,6 +170,50 @@ impl Draft {
         Ok(out)
     }
 
+    /// Reads an unsigned envelope `{seq, time, author, kind, audience, body}` (a `sig`
+    /// member, if present, is ignored): what a server hands an author to sign. The
+    /// audience must already be sorted and without repeats.
+    pub fn from_value(value: &Value) -> Result<Self, EntryError> {
+        let Value::Object(map) = value else {
+            return Err(field("envelope", "must be a JSON object"));
+        };
+        let known = ["seq", "time", "author", "kind", "audience", "body", "sig"];
+        if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(field("envelope", format!("unknown field {k:?}")));
+        }
+        let get = |name: &'static str| map.get(name).ok_or_else(|| field(name, "missing"));
+        let str_of = |name: &'static str| -> Result<String, EntryError> {
+            get(name)?
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| field(name, "must be a string"))
+        };
+        let audience = get("audience")?
+            .as_array()
+            .ok_or_else(|| field("audience", "must be an array"))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| field("audience", "must hold strings"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let draft = Draft {
+            seq: get("seq")?
+                .as_u64()
+                .ok_or_else(|| field("seq", "must be a non-negative integer"))?,
+            time_ms: get("time")?
+                .as_u64()
+                .ok_or_else(|| field("time", "must be a non-negative integer (Unix ms)"))?,
+            author: str_of("author")?,
+            kind: str_of("kind")?,
+            audience,
+            body: get("body")?.clone(),
+        };
+        draft.check()?;
+        Ok(draft)
+    }
+
     /// The bytes the author signs: the canonical envelope without `sig`.
     pub fn signing_bytes(&self) -> Result<Vec<u8>, EntryError> {
         self.check()?;
@@ -368,6 +412,21 @@ mod tests {
             jcs::to_vec(&jcs::parse_strict(entry.bytes()).unwrap()),
             entry.bytes()
         );
+    }
+
+    #[test]
+    fn an_unsigned_envelope_read_back_signs_to_the_same_entry() {
+        let k = key("israel", 1);
+        let d = draft().normalise().unwrap();
+        let entry = d.clone().sign(&k).unwrap();
+        let mut v = jcs::parse_strict(entry.bytes()).unwrap();
+        v.as_object_mut().unwrap().remove("sig");
+        let back = Draft::from_value(&v).unwrap();
+        assert_eq!(back, d);
+        assert_eq!(back.sign(&k).unwrap(), entry);
+        v.as_object_mut().unwrap().insert("extra".into(), json!(1));
+        assert!(Draft::from_value(&v).is_err());
+        assert!(Draft::from_value(&json!([1])).is_err());
     }
 
     #[test]

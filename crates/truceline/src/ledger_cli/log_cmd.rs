@@ -159,6 +159,19 @@ pub struct CosignArgs {
     pub note: PathBuf,
 }
 
+#[derive(Args)]
+pub struct SignArgs {
+    /// The author's private key; its name must be the envelope's author.
+    #[arg(long, value_name = "KEYFILE")]
+    pub key: PathBuf,
+    /// The prepared envelope (JSON): a file, or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub envelope: PathBuf,
+    /// Output file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
 pub fn run(cmd: LogCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LogCommand::Init(a) => init(a),
@@ -168,7 +181,47 @@ pub fn run(cmd: LogCommand) -> anyhow::Result<ExitCode> {
         LogCommand::Checkpoint(a) => checkpoint(a),
         LogCommand::Proof(a) => proof(a),
         LogCommand::Cosign(a) => cosign(a),
+        LogCommand::Sign(a) => sign(a),
     }
+}
+
+/// Signs a prepared envelope with the author's key. The server sent it; the key never
+/// leaves this machine. What is signed is the canonical envelope without `sig`, rebuilt
+/// here from its fields, so the signature covers exactly what the entry will say.
+fn sign(a: SignArgs) -> anyhow::Result<ExitCode> {
+    let key = read_signer(&a.key)?;
+    let text = if a.envelope.as_os_str() == "-" {
+        use std::io::Read as _;
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(MAX_BODY_FILE_BYTES)
+            .read_to_end(&mut buf)?;
+        buf
+    } else {
+        files::read_limited(&a.envelope, MAX_BODY_FILE_BYTES)?
+    };
+    let value = jcs::parse_strict(&text)
+        .map_err(|e| bad_input(format!("{}: {e}", a.envelope.display())))?;
+    // The prepare answer and the 428 problem carry it as "envelope".
+    let envelope = value.get("envelope").unwrap_or(&value);
+    let draft = Draft::from_value(envelope)
+        .map_err(|e| bad_input(format!("{}: {e}", a.envelope.display())))?;
+    if draft.author != key.name() {
+        return Err(bad_input(format!(
+            "the envelope's author is {:?}; the key {} is {:?}'s",
+            draft.author,
+            a.key.display(),
+            key.name()
+        )));
+    }
+    let entry = draft.sign(&key).map_err(|e| bad_input(e.to_string()))?;
+    let mut out = entry.bytes().to_vec();
+    out.push(b'\n');
+    match &a.out {
+        Some(p) => fs::write(p, &out).with_context(|| format!("writing {}", p.display()))?,
+        None => std::io::stdout().write_all(&out)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(a: InitArgs) -> anyhow::Result<ExitCode> {

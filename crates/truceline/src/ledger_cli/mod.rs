@@ -54,6 +54,10 @@ pub enum LogCommand {
     Proof(log_cmd::ProofArgs),
     /// Record a witness's cosignature (checked against the keyring).
     Cosign(log_cmd::CosignArgs),
+    /// Sign an envelope a server prepared for you (the answer of `POST /v1/acts/prepare`,
+    /// or a 428 problem, or the envelope alone); prints the signed envelope to POST to
+    /// `/v1/acts`.
+    Sign(log_cmd::SignArgs),
 }
 
 /// Cosign a checkpoint, only if it is consistent with the last one this witness cosigned.

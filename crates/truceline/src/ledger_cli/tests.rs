@@ -191,3 +191,42 @@ fn keys_log_and_witness_end_to_end() {
         ExitCode::from(1)
     );
 }
+
+#[test]
+fn log_sign_signs_a_prepared_envelope_with_the_authors_key_only() {
+    use super::log_cmd::SignArgs;
+    let s = Scratch::new("sign");
+    for party in ["israel", "syria"] {
+        ok(keys(KeysCommand::New {
+            party: party.into(),
+            out: s.p("keys"),
+        }));
+    }
+    // What a server's POST /v1/acts/prepare answers (or its 428 problem carries).
+    let prepared = r#"{"envelope": {"audience": ["israel", "syria"], "author": "israel",
+        "body": {"notice": "N-000001", "answer": "acknowledge", "reason": ""},
+        "kind": "notice/answered", "seq": 3, "time": 1764547200000},
+        "signing_input": "ignored: the signer rebuilds the bytes from the fields"}"#;
+    fs::write(s.p("prepared.json"), prepared).unwrap();
+    ok(log(LogCommand::Sign(SignArgs {
+        key: s.p("keys/israel.key"),
+        envelope: s.p("prepared.json"),
+        out: Some(s.p("signed.json")),
+    })));
+    let bytes = fs::read(s.p("signed.json")).unwrap();
+    let entry = truceline_ledger::envelope::Entry::parse(bytes.trim_ascii_end()).unwrap();
+    assert_eq!((entry.author(), entry.seq()), ("israel", 3));
+    let israel = super::files::read_signer(&s.p("keys/israel.key")).unwrap();
+    entry.verify(&israel.verifier()).unwrap();
+    // Syria's key does not sign israel's envelope.
+    let refused = log(LogCommand::Sign(SignArgs {
+        key: s.p("keys/syria.key"),
+        envelope: s.p("prepared.json"),
+        out: Some(s.p("forged.json")),
+    }));
+    assert!(refused
+        .unwrap_err()
+        .chain()
+        .any(|c| c.downcast_ref::<crate::exit::BadInput>().is_some()));
+    assert!(!s.p("forged.json").exists());
+}
