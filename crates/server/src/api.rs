@@ -9,11 +9,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::stream::Stream;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -22,7 +20,7 @@ use truceline_engine::agreement::Role;
 use crate::access::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::feed::FeedItem;
-use crate::mechanism::{IncidentDraft, NoticeDraft};
+use crate::mechanism::{Act, IncidentDraft, NoticeDraft, Signing};
 use crate::state::AppState;
 
 /// Largest request body (a batch of reports or an evidence file).
@@ -115,6 +113,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/incidents/{id}/investigate", post(investigate))
         .route("/v1/incidents/{id}/responses", post(respond))
         .route("/v1/incidents/{id}/finding", post(finding))
+        .route("/v1/acts/prepare", post(prepare_act))
+        .route("/v1/acts", post(submit_act))
         .route("/v1/evidence", post(put_evidence))
         .route("/v1/evidence/{sha256}", get(get_evidence))
         .route("/v1/summary", get(summary_json))
@@ -235,9 +235,18 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
         applied.last_t.to_string(),
     );
     let sha2 = sha.clone();
-    let receipt =
-        blocking(move || record_batch(&st, &submitter, batch, count, &first, &last, &sha2, events))
-            .await?;
+    // The events' feed items are committed by the feed's writer meanwhile; the answer
+    // waits for both.
+    let announced = async {
+        if let Some(last) = applied.events.last() {
+            s.feed.wait_announced(last.item.id).await;
+        }
+    };
+    let (receipt, ()) = tokio::join!(
+        blocking(move || record_batch(&st, &submitter, batch, count, &first, &last, &sha2, events)),
+        announced
+    );
+    let receipt = receipt?;
     let visible: Vec<Value> = applied
         .events
         .iter()
@@ -353,12 +362,17 @@ struct StreamQuery {
     kind: Option<String>,
 }
 
+/// A keep-alive comment, sent when a stream has been idle this long.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Most bytes one write to a stream carries when it has fallen behind.
+const MAX_CHUNK_BYTES: usize = 256 * 1024;
+
 async fn stream(
     State(s): S,
     who: Principal,
     headers: HeaderMap,
     Query(q): Query<StreamQuery>,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+) -> ApiResult<Response> {
     if s.subscribers.fetch_add(1, Ordering::SeqCst) >= s.max_subscribers {
         s.subscribers.fetch_sub(1, Ordering::SeqCst);
         return Err(ApiError::unavailable(format!(
@@ -385,9 +399,17 @@ async fn stream(
         kind: q.kind,
         _guard: guard,
     };
+    // Each item's message was encoded once, when it was published; a stream only picks
+    // the ones its principal may see and writes them, several at once when it is behind.
     let stream = futures_util::stream::unfold(state, |mut st| async move {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        let mut chunk: Vec<Bytes> = Vec::new();
+        let mut size = 0;
         loop {
-            if let Some(item) = st.pending.pop_front() {
+            while size < MAX_CHUNK_BYTES {
+                let Some(item) = st.pending.pop_front() else {
+                    break;
+                };
                 if item.id <= st.last {
                     continue;
                 }
@@ -395,13 +417,12 @@ async fn stream(
                 if item.audience.allows(&st.who)
                     && st.kind.as_deref().is_none_or(|k| *item.kind == *k)
                 {
-                    let ev = SseEvent::default()
-                        .id(item.id.to_string())
-                        .event(&*item.kind)
-                        .data(&*item.data);
-                    return Some((Ok(ev), st));
+                    size += item.sse.len();
+                    chunk.push(item.sse.clone());
                 }
-                continue;
+            }
+            if size >= MAX_CHUNK_BYTES {
+                break;
             }
             if st.catching_up {
                 let items = st.s.feed.after(st.last, 1024);
@@ -412,14 +433,43 @@ async fn stream(
                 }
                 continue;
             }
-            match st.rx.recv().await {
-                Ok(item) => st.pending.push_back(item),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => st.catching_up = true,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            // Whatever else has arrived goes in the same write.
+            match st.rx.try_recv() {
+                Ok(item) => {
+                    st.pending.push_back(item);
+                    continue;
+                }
+                Err(TryRecvError::Lagged(_)) => {
+                    st.catching_up = true;
+                    continue;
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => {}
+            }
+            if !chunk.is_empty() {
+                break;
+            }
+            match tokio::time::timeout(KEEP_ALIVE, st.rx.recv()).await {
+                Ok(Ok(item)) => st.pending.push_back(item),
+                Ok(Err(RecvError::Lagged(_))) => st.catching_up = true,
+                Ok(Err(RecvError::Closed)) => return None,
+                Err(_) => return Some((Ok(Bytes::from_static(b":\n\n")), st)),
             }
         }
+        let bytes = if chunk.len() == 1 {
+            chunk.pop().unwrap_or_default()
+        } else {
+            Bytes::from(chunk.concat())
+        };
+        Some((Ok::<_, Infallible>(bytes), st))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }
 
 struct StreamState {
@@ -452,7 +502,7 @@ async fn submit_notice(
     Body(d): Body<NoticeDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let snapshot = s.live.snapshot().await?;
-    let n = blocking(move || s.mech.submit_notice(&who, d, &snapshot)).await?;
+    let n = blocking(move || s.mech.submit_notice(&who, d, &snapshot, &Signing::log())).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(n).unwrap_or_default()),
@@ -490,9 +540,12 @@ async fn answer_notice(
     Path(id): Path<String>,
     Body(a): Body<AnswerReq>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || s.mech.answer_notice(&who, &id, &a.answer, &a.reason))
-        .await
-        .map(Json)
+    blocking(move || {
+        s.mech
+            .answer_notice(&who, &id, &a.answer, &a.reason, &Signing::log())
+    })
+    .await
+    .map(Json)
 }
 
 async fn withdraw_notice(
@@ -502,7 +555,7 @@ async fn withdraw_notice(
 ) -> ApiResult<Json<Value>> {
     let w = who.clone();
     let st = Arc::clone(&s);
-    blocking(move || st.mech.withdraw_notice(&w, &id))
+    blocking(move || st.mech.withdraw_notice(&w, &id, &Signing::log()))
         .await
         .map(|n| Json(serde_json::to_value(n).unwrap_or_default()))
 }
@@ -514,7 +567,7 @@ async fn report_incident(
     who: Principal,
     Body(d): Body<IncidentDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let i = blocking(move || s.mech.report_incident(&who, d)).await?;
+    let i = blocking(move || s.mech.report_incident(&who, d, &Signing::log())).await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(i).unwrap_or_default()),
@@ -571,7 +624,7 @@ async fn investigate(
     Path(id): Path<String>,
     Body(r): Body<NoteReq>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || s.mech.investigate(&who, &id, &r.note))
+    blocking(move || s.mech.investigate(&who, &id, &r.note, &Signing::log()))
         .await
         .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
 }
@@ -588,7 +641,7 @@ async fn respond(
     Path(id): Path<String>,
     Body(r): Body<ResponseReq>,
 ) -> ApiResult<Json<Value>> {
-    blocking(move || s.mech.respond(&who, &id, &r.text))
+    blocking(move || s.mech.respond(&who, &id, &r.text, &Signing::log()))
         .await
         .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
 }
@@ -609,6 +662,62 @@ async fn finding(
     blocking(move || s.mech.find(&who, &id, &r.outcome, &r.reasons))
         .await
         .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
+}
+
+// ---- acts signed by their authors ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrepareReq {
+    kind: String,
+    body: Value,
+}
+
+/// Checks an act as its route would and answers the envelope to sign; changes nothing.
+async fn prepare_act(
+    State(s): S,
+    who: Principal,
+    Body(r): Body<PrepareReq>,
+) -> ApiResult<Json<Value>> {
+    let act = Act::parse(&r.kind, &r.body)?;
+    let snapshot = s.live.snapshot().await?;
+    blocking(move || s.mech.prepare(&who, act, &snapshot))
+        .await
+        .map(Json)
+}
+
+/// Reads a signed envelope: any JSON object, canonicalised (RFC 8785) before parsing.
+pub fn read_envelope(body: &[u8]) -> ApiResult<truceline_ledger::envelope::Entry> {
+    let value = truceline_ledger::jcs::parse_strict(body)
+        .map_err(|e| ApiError::unprocessable(format!("envelope: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::unprocessable(
+            "envelope: a JSON object {seq, time, author, kind, audience, body, sig}",
+        ));
+    }
+    truceline_ledger::envelope::Entry::parse(&truceline_ledger::jcs::to_vec(&value))
+        .map_err(|e| ApiError::unprocessable(format!("envelope: {e}")))
+}
+
+/// Carries out an act whose author signed its ledger entry.
+async fn submit_act(
+    State(s): S,
+    who: Principal,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let entry = read_envelope(&body)?;
+    let snapshot = s.live.snapshot().await?;
+    let kind = entry.draft().kind.clone();
+    let (result, receipt) = blocking(move || s.mech.act(&who, entry, &snapshot)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "kind": kind,
+            "index": receipt.index,
+            "receipt": receipt,
+            "result": result,
+        })),
+    ))
 }
 
 // ---- evidence ----

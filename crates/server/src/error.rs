@@ -2,7 +2,8 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// What went wrong, with the HTTP status it maps to. Every handler returns this; nothing
 /// changes state before a handler has decided it will not return one.
@@ -12,6 +13,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub title: &'static str,
     pub detail: String,
+    /// Extension members of the problem (RFC 9457 section 3.2), merged into the body.
+    pub ext: Option<Arc<Value>>,
 }
 
 impl ApiError {
@@ -20,7 +23,13 @@ impl ApiError {
             status,
             title,
             detail: detail.into(),
+            ext: None,
         }
+    }
+    /// Adds extension members (an object) to the problem.
+    pub fn with_ext(mut self, ext: Value) -> Self {
+        self.ext = Some(Arc::new(ext));
+        self
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad request", detail)
@@ -37,6 +46,13 @@ impl ApiError {
     /// Also used for what exists but the caller may not see, so that ids leak nothing.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not found", detail)
+    }
+    pub fn precondition_required(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "signature required",
+            detail,
+        )
     }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", detail)
@@ -57,12 +73,17 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, detail = %self.detail, "request failed");
         }
-        let body = json!({
+        let mut body = json!({
             "type": "about:blank",
             "title": self.title,
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        if let (Some(Value::Object(ext)), Some(o)) = (self.ext.as_deref(), body.as_object_mut()) {
+            for (k, v) in ext {
+                o.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
         let mut response = (self.status, body.to_string()).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -2,11 +2,21 @@
 //! in one order. Readers get it by Server-Sent Events (resumable with `Last-Event-ID`) and
 //! by webhooks; each sees only the items whose [`Audience`] allows them. The feed is also the
 //! webhooks' durable outbox: a hook's cursor is the last item id it has acknowledged.
+//!
+//! Durable before announced: [`Feed::publish`] numbers items and queues them for one writer
+//! thread, which commits whatever has queued in one transaction (group commit; the feed's
+//! store syncs each commit) and only then puts them in the memory ring, broadcasts them to
+//! streams and webhooks and moves [`Feed::last_id`]. An id a reader has seen is therefore
+//! on disk: after a crash the numbering resumes past it, and `Last-Event-ID` never skips.
+//! Items numbered but not yet committed when the process dies were never shown to anyone;
+//! their ids are given again.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
-use tokio::sync::broadcast;
+use bytes::Bytes;
+use tokio::sync::{broadcast, watch};
 
 use crate::access::{Audience, Principal};
 use crate::store::Store;
@@ -15,6 +25,10 @@ use crate::store::Store;
 pub const RING_ITEMS: usize = 256 * 1024;
 /// Items a slow subscriber may fall behind before it is moved back to catching up.
 pub const BROADCAST_DEPTH: usize = 64 * 1024;
+/// Most items one commit carries.
+pub const MAX_COMMIT_ITEMS: usize = 16_384;
+/// Publishes waiting for the writer; past this, publishers wait (back-pressure).
+pub const QUEUE_DEPTH: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedItem {
@@ -25,10 +39,46 @@ pub struct FeedItem {
     pub audience: Audience,
     /// The JSON body, serialised once for every reader.
     pub data: Arc<str>,
+    /// The item as one Server-Sent Events message, encoded once and shared by every
+    /// stream allowed to see it.
+    pub sse: Bytes,
+}
+
+impl FeedItem {
+    pub fn new(id: u64, kind: Arc<str>, time_ms: i64, audience: Audience, data: Arc<str>) -> Self {
+        let sse = encode_sse(id, &kind, &data);
+        FeedItem {
+            id,
+            kind,
+            time_ms,
+            audience,
+            data,
+            sse,
+        }
+    }
+}
+
+/// `id: <id>\nevent: <kind>\ndata: <line>\n...\n\n` (one `data:` line per line of data).
+fn encode_sse(id: u64, kind: &str, data: &str) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() + kind.len() + 40);
+    out.extend_from_slice(b"id: ");
+    out.extend_from_slice(id.to_string().as_bytes());
+    out.extend_from_slice(b"\nevent: ");
+    out.extend_from_slice(kind.as_bytes());
+    out.push(b'\n');
+    for line in data.split('\n') {
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(line.strip_suffix('\r').unwrap_or(line).as_bytes());
+        out.push(b'\n');
+    }
+    out.push(b'\n');
+    Bytes::from(out)
 }
 
 struct Inner {
+    /// The id the next published item gets.
     next_id: u64,
+    /// Announced (durable) items, the newest last.
     ring: VecDeque<Arc<FeedItem>>,
 }
 
@@ -37,6 +87,9 @@ pub struct Feed {
     tx: broadcast::Sender<Arc<FeedItem>>,
     persist: std::sync::mpsc::SyncSender<Vec<Arc<FeedItem>>>,
     store: Arc<dyn Store>,
+    /// The last announced id, for async waiters and blocking ones.
+    announced: watch::Sender<u64>,
+    announced_sync: (Mutex<u64>, Condvar),
 }
 
 /// What a publisher hands in.
@@ -49,75 +102,142 @@ pub struct NewItem {
 
 impl Feed {
     pub fn open(store: Arc<dyn Store>) -> Result<Arc<Feed>, crate::store::StoreError> {
-        let next_id = store.last_feed_id()? + 1;
+        let last = store.last_feed_id()?;
         let (tx, _) = broadcast::channel(BROADCAST_DEPTH);
-        let (persist, rx) = std::sync::mpsc::sync_channel::<Vec<Arc<FeedItem>>>(4096);
-        let writer_store = Arc::clone(&store);
-        std::thread::Builder::new()
-            .name("feed-writer".into())
-            .spawn(move || {
-                while let Ok(mut batch) = rx.recv() {
-                    while let Ok(more) = rx.try_recv() {
-                        batch.extend(more);
-                        if batch.len() > 16_384 {
-                            break;
-                        }
-                    }
-                    if let Err(e) = writer_store.append_feed(&batch) {
-                        tracing::error!("feed items {}..: {e}", batch.first().map_or(0, |i| i.id));
-                    }
-                }
-            })
-            .expect("spawn feed writer");
-        Ok(Arc::new(Feed {
+        let (persist, rx) = std::sync::mpsc::sync_channel::<Vec<Arc<FeedItem>>>(QUEUE_DEPTH);
+        let feed = Arc::new(Feed {
             inner: Mutex::new(Inner {
-                next_id,
+                next_id: last + 1,
                 ring: VecDeque::new(),
             }),
             tx,
             persist,
             store,
-        }))
+            announced: watch::channel(last).0,
+            announced_sync: (Mutex::new(last), Condvar::new()),
+        });
+        let writer = Arc::downgrade(&feed);
+        std::thread::Builder::new()
+            .name("feed-writer".into())
+            .spawn(move || {
+                while let Ok(mut batch) = rx.recv() {
+                    // Everything that queued while the last commit was syncing goes in this one.
+                    while batch.len() < MAX_COMMIT_ITEMS {
+                        match rx.try_recv() {
+                            Ok(more) => batch.extend(more),
+                            Err(_) => break,
+                        }
+                    }
+                    let Some(feed) = writer.upgrade() else { return };
+                    feed.commit_and_announce(batch);
+                }
+            })
+            .expect("spawn feed writer");
+        Ok(feed)
     }
 
-    /// Numbers, keeps, broadcasts and queues for storage, in one order for everyone.
+    /// Commits `batch` (retrying until the store takes it: nothing is announced that is
+    /// not on disk, and nothing after it either), then announces it.
+    fn commit_and_announce(&self, batch: Vec<Arc<FeedItem>>) {
+        let mut wait = Duration::from_millis(50);
+        while let Err(e) = self.store.append_feed(&batch) {
+            tracing::error!(
+                "feed items {}..={}: {e}; announcing nothing until they are stored",
+                batch.first().map_or(0, |i| i.id),
+                batch.last().map_or(0, |i| i.id)
+            );
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(Duration::from_secs(5));
+        }
+        let last = batch.last().map_or(0, |i| i.id);
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            for item in &batch {
+                if inner.ring.len() == RING_ITEMS {
+                    inner.ring.pop_front();
+                }
+                inner.ring.push_back(Arc::clone(item));
+            }
+        }
+        for item in batch {
+            // No receivers is not an error: nobody is listening.
+            let _ = self.tx.send(item);
+        }
+        self.announced.send_replace(last);
+        let (m, cv) = &self.announced_sync;
+        *m.lock().unwrap_or_else(|e| e.into_inner()) = last;
+        cv.notify_all();
+    }
+
+    /// Numbers the items in one order for everyone and queues them to be stored; they
+    /// are announced (streams, webhooks, [`Self::after`]) once committed. Returns them
+    /// with their ids; [`Self::wait_announced`] waits for the last.
     pub fn publish(&self, items: Vec<NewItem>) -> Vec<Arc<FeedItem>> {
         if items.is_empty() {
             return Vec::new();
         }
+        // Serialise outside the lock; only numbering is serialised.
+        let bodies: Vec<(NewItem, Arc<str>)> = items
+            .into_iter()
+            .map(|i| {
+                let data = i.data.to_string().into();
+                (i, data)
+            })
+            .collect();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            let fed = Arc::new(FeedItem {
-                id: inner.next_id,
-                kind: item.kind.into(),
-                time_ms: item.time_ms,
-                audience: item.audience,
-                data: item.data.to_string().into(),
-            });
+        let mut out = Vec::with_capacity(bodies.len());
+        for (item, data) in bodies {
+            out.push(Arc::new(FeedItem::new(
+                inner.next_id,
+                item.kind.into(),
+                item.time_ms,
+                item.audience,
+                data,
+            )));
             inner.next_id += 1;
-            if inner.ring.len() == RING_ITEMS {
-                inner.ring.pop_front();
-            }
-            inner.ring.push_back(Arc::clone(&fed));
-            // No receivers is not an error: nobody is listening.
-            let _ = self.tx.send(Arc::clone(&fed));
-            out.push(fed);
         }
-        let _ = self.persist.send(out.clone());
+        // Sent under the lock so that the writer gets batches in id order. A full queue
+        // makes the publisher wait for the writer (back-pressure).
+        if self.persist.send(out.clone()).is_err() {
+            tracing::error!("the feed writer has stopped; items are not stored");
+        }
         out
+    }
+
+    /// Publishes and waits until the items are announced (for blocking callers).
+    pub fn publish_durable(&self, items: Vec<NewItem>) -> Vec<Arc<FeedItem>> {
+        let out = self.publish(items);
+        if let Some(last) = out.last() {
+            self.wait_announced_blocking(last.id);
+        }
+        out
+    }
+
+    /// Waits until item `id` is durable and announced.
+    pub async fn wait_announced(&self, id: u64) {
+        let mut rx = self.announced.subscribe();
+        let _ = rx.wait_for(|&a| a >= id).await;
+    }
+
+    /// Blocks until item `id` is durable and announced (not on an async worker).
+    pub fn wait_announced_blocking(&self, id: u64) {
+        let (m, cv) = &self.announced_sync;
+        let mut a = m.lock().unwrap_or_else(|e| e.into_inner());
+        while *a < id {
+            a = cv.wait(a).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedItem>> {
         self.tx.subscribe()
     }
 
-    /// The id of the last item published.
+    /// The id of the last item announced (durable).
     pub fn last_id(&self) -> u64 {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).next_id - 1
+        *self.announced.borrow()
     }
 
-    /// Up to `limit` items after `after`, from memory when it still holds them.
+    /// Up to `limit` announced items after `after`, from memory when it still holds them.
     pub fn after(&self, after: u64, limit: usize) -> Vec<Arc<FeedItem>> {
         {
             let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -126,12 +246,18 @@ impl Feed {
                     let skip = (after + 1 - front.id) as usize;
                     return inner.ring.iter().skip(skip).take(limit).cloned().collect();
                 }
-                None => return Vec::new(),
-                Some(_) => {}
+                None if self.last_id() <= after => return Vec::new(),
+                _ => {}
             }
         }
+        let announced = self.last_id();
         match self.store.feed_after(after, limit) {
-            Ok(items) => items.into_iter().map(Arc::new).collect(),
+            // The store may already hold items being announced; they wait their turn.
+            Ok(items) => items
+                .into_iter()
+                .filter(|i| i.id <= announced)
+                .map(Arc::new)
+                .collect(),
             Err(e) => {
                 tracing::error!("reading the feed after {after}: {e}");
                 Vec::new()
@@ -155,5 +281,24 @@ impl Feed {
                 .collect(),
             last,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_sse_message_is_encoded_once_per_line_of_data() {
+        let i = FeedItem::new(
+            7,
+            "event".into(),
+            0,
+            Audience::default(),
+            "{\"a\":1}".into(),
+        );
+        assert_eq!(&i.sse[..], b"id: 7\nevent: event\ndata: {\"a\":1}\n\n");
+        let two = encode_sse(8, "notice", "a\nb");
+        assert_eq!(&two[..], b"id: 8\nevent: notice\ndata: a\ndata: b\n\n");
     }
 }

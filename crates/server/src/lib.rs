@@ -8,8 +8,12 @@
 //!   checked whole before any report in it is applied.
 //! - Every decision about who sees what is [`access::Audience::allows`]; every route asks
 //!   it, and ids a caller may not see answer 404 like ids that do not exist.
-//! - Every state change is an entry in the ledger, authored by the mediator's log key,
-//!   and an item in the [`feed`] that streams and webhooks read.
+//! - Every state change is an entry in the ledger and an item in the [`feed`] that streams
+//!   and webhooks read. A party's or monitor's own acts (notices, answers, withdrawals,
+//!   incident reports, responses, investigations) are entries it signs with its own key
+//!   (`POST /v1/acts`; [`mechanism::Signing`]); the log key signs only the mediator's
+//!   entries. The server holds no private key but the log's.
+//! - A feed item is committed to disk before any stream or webhook sees it.
 //! - "Now" comes from a [`clock::Clock`].
 
 pub mod access;

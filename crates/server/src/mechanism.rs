@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use truceline_engine::agreement::{Role, RuleKind};
 use truceline_engine::{Agreement, Event, EventKind};
-use truceline_ledger::ledger::Ledger;
+use truceline_ledger::envelope::{Draft, Entry};
+use truceline_ledger::ledger::{AppendError, Ledger};
+use truceline_ledger::receipt::Receipt;
 
 use crate::access::{Audience, Principal};
 use crate::clock::{parse_ms, rfc3339_ms, Clock};
@@ -315,6 +317,136 @@ impl Incident {
     }
 }
 
+// ---- a principal's own acts, signed by it ----------------------------------------------
+
+/// The ledger kinds of the acts a party or monitor signs itself. The server never holds
+/// their private keys (spec/ledger.md), so each of these entries is the author's own.
+pub const ACT_KINDS: [&str; 6] = [
+    "notice/submitted",
+    "notice/answered",
+    "notice/withdrawn",
+    "incident/reported",
+    "incident/response",
+    "incident/investigating",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerAct {
+    pub notice: String,
+    /// acknowledge | object
+    pub answer: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawAct {
+    pub notice: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseAct {
+    pub incident: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestigateAct {
+    pub incident: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An act as its author signs it: the entry's `kind` says which, its `body` is the act.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Act {
+    Notice(NoticeDraft),
+    Answer(AnswerAct),
+    Withdraw(WithdrawAct),
+    Incident(IncidentDraft),
+    Response(ResponseAct),
+    Investigate(InvestigateAct),
+}
+
+impl Act {
+    /// Reads an act from an entry's kind and body.
+    pub fn parse(kind: &str, body: &Value) -> ApiResult<Act> {
+        fn read<T: serde::de::DeserializeOwned>(kind: &str, body: &Value) -> ApiResult<T> {
+            T::deserialize(body)
+                .map_err(|e| ApiError::unprocessable(format!("body of a {kind} entry: {e}")))
+        }
+        Ok(match kind {
+            "notice/submitted" => Act::Notice(read(kind, body)?),
+            "notice/answered" => Act::Answer(read(kind, body)?),
+            "notice/withdrawn" => Act::Withdraw(read(kind, body)?),
+            "incident/reported" => Act::Incident(read(kind, body)?),
+            "incident/response" => Act::Response(read(kind, body)?),
+            "incident/investigating" => Act::Investigate(read(kind, body)?),
+            _ => {
+                return Err(ApiError::unprocessable(format!(
+                    "kind {kind:?}: one of {ACT_KINDS:?}"
+                )))
+            }
+        })
+    }
+}
+
+/// How the actor's own entry for an act is signed.
+pub struct Signing {
+    entry: Option<Entry>,
+    receipt: Mutex<Option<Receipt>>,
+}
+
+impl Signing {
+    /// No signature came with the act: the log key signs if the actor is the mediator;
+    /// anyone else is answered 428 with the envelope to sign.
+    pub fn log() -> Self {
+        Signing {
+            entry: None,
+            receipt: Mutex::new(None),
+        }
+    }
+
+    /// The actor's own signed envelope.
+    pub fn signed(entry: Entry) -> Self {
+        Signing {
+            entry: Some(entry),
+            receipt: Mutex::new(None),
+        }
+    }
+
+    /// The receipt of the signed entry, once it is recorded.
+    pub fn take_receipt(&self) -> Option<Receipt> {
+        self.receipt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+fn append_error(e: AppendError) -> ApiError {
+    use truceline_ledger::envelope::EntryError;
+    match e {
+        AppendError::UnknownAuthor(a) => {
+            ApiError::forbidden(format!("{a:?} has no registered key in the ledger"))
+        }
+        AppendError::Entry(EntryError::BadSignature { author }) => ApiError::forbidden(format!(
+            "the signature does not verify under {author}'s registered key"
+        )),
+        AppendError::Entry(e) => ApiError::unprocessable(e.to_string()),
+        AppendError::Seq { expected, got, .. } => ApiError::conflict(format!(
+            "seq {got} is not the next one ({expected}): prepare the act again and sign that"
+        )),
+        AppendError::Stopped(why) => {
+            ApiError::unavailable(format!("the ledger refused the entry: {why}"))
+        }
+    }
+}
+
 // ---- the book -------------------------------------------------------------------------
 
 #[derive(Default)]
@@ -425,6 +557,155 @@ impl Mechanism {
             .append_own(kind, ids, body, now)
             .map(|r| r.index)
             .map_err(|e| ApiError::unavailable(format!("the ledger refused the entry: {e}")))
+    }
+
+    /// Records the actor's own entry for an act: the mediator's is signed by the log key;
+    /// anyone else's must come signed (`signing`), with the kind and audience the act
+    /// requires. Without one, the answer is 428 with the envelope to sign, and nothing
+    /// changes. Durable when this returns.
+    fn record_act(
+        &self,
+        who: &Principal,
+        signing: &Signing,
+        kind: &str,
+        audience: &Audience,
+        body: impl FnOnce() -> Value,
+    ) -> ApiResult<u64> {
+        let ids = audience.ledger_ids(&self.monitors, &self.everyone);
+        let Some(entry) = &signing.entry else {
+            if who.is_mediator() {
+                return self.record(kind, audience, body());
+            }
+            return Err(self.to_sign(who, kind, ids, body()));
+        };
+        let d = entry.draft();
+        if d.author != who.id {
+            return Err(ApiError::forbidden(format!(
+                "the entry's author is {:?}; you are signed in as {:?}",
+                d.author, who.id
+            )));
+        }
+        if d.kind != kind {
+            return Err(ApiError::unprocessable(format!(
+                "kind {:?}: this act is a {kind:?} entry",
+                d.kind
+            )));
+        }
+        if d.audience != ids {
+            return Err(ApiError::unprocessable(format!(
+                "audience {:?}: this act's entry is for {ids:?}",
+                d.audience
+            )));
+        }
+        let receipt = self.ledger.append(entry.clone()).map_err(append_error)?;
+        let index = receipt.index;
+        *signing.receipt.lock().unwrap_or_else(|e| e.into_inner()) = Some(receipt);
+        Ok(index)
+    }
+
+    /// The 428 answer to an unsigned act: the envelope its author signs.
+    fn to_sign(&self, who: &Principal, kind: &str, audience: Vec<String>, body: Value) -> ApiError {
+        let draft = Draft {
+            seq: self.ledger.next_seq(&who.id),
+            time_ms: self.clock.now_ms().max(0) as u64,
+            author: who.id.clone(),
+            kind: kind.to_owned(),
+            audience,
+            body,
+        }
+        .normalise();
+        let (draft, input) = match draft.and_then(|d| d.signing_bytes().map(|b| (d, b))) {
+            Ok(x) => x,
+            Err(e) => return ApiError::unprocessable(e.to_string()),
+        };
+        use base64::Engine as _;
+        let envelope = json!({
+            "audience": draft.audience,
+            "author": draft.author,
+            "body": draft.body,
+            "kind": draft.kind,
+            "seq": draft.seq,
+            "time": draft.time_ms,
+        });
+        ApiError::precondition_required(format!(
+            "{} signs its own {kind} entry: sign the bytes of signing_input (base64; the \
+             canonical envelope without sig) with your Ed25519 key, add the signature as \
+             \"sig\" (base64) to envelope and POST it to /v1/acts",
+            who.id
+        ))
+        .with_ext(json!({
+            "envelope": envelope,
+            "signing_input": base64::engine::general_purpose::STANDARD.encode(input),
+        }))
+    }
+
+    /// Carries out an act with its author's signed entry (`POST /v1/acts`). Answers what
+    /// the act's own route answers, and the receipt of the author's entry.
+    pub fn act(
+        &self,
+        who: &Principal,
+        entry: Entry,
+        snapshot: &Snapshot,
+    ) -> ApiResult<(Value, Receipt)> {
+        if who.is_mediator() {
+            return Err(ApiError::forbidden(
+                "the mediator's acts are signed by the log key: use the act's own route",
+            ));
+        }
+        if entry.author() != who.id {
+            return Err(ApiError::forbidden(format!(
+                "the entry's author is {:?}; you are signed in as {:?}",
+                entry.author(),
+                who.id
+            )));
+        }
+        let act = Act::parse(&entry.draft().kind, &entry.draft().body)?;
+        let signing = Signing::signed(entry);
+        let result = self.apply(who, act, &signing, snapshot)?;
+        let receipt = signing
+            .take_receipt()
+            .ok_or_else(|| ApiError::internal("the act recorded no entry of its author"))?;
+        Ok((result, receipt))
+    }
+
+    /// Checks an act and answers the envelope its author must sign (`POST
+    /// /v1/acts/prepare`). Changes nothing.
+    pub fn prepare(&self, who: &Principal, act: Act, snapshot: &Snapshot) -> ApiResult<Value> {
+        if who.is_mediator() {
+            return Err(ApiError::forbidden(
+                "the mediator's acts are signed by the log key: use the act's own route",
+            ));
+        }
+        match self.apply(who, act, &Signing::log(), snapshot) {
+            Err(e) if e.status == axum::http::StatusCode::PRECONDITION_REQUIRED => e
+                .ext
+                .as_deref()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("no envelope to sign")),
+            Err(e) => Err(e),
+            Ok(_) => Err(ApiError::internal("an unsigned act was carried out")),
+        }
+    }
+
+    /// Carries out an act; `signing` says who signs the actor's entry.
+    pub fn apply(
+        &self,
+        who: &Principal,
+        act: Act,
+        signing: &Signing,
+        snapshot: &Snapshot,
+    ) -> ApiResult<Value> {
+        fn v<T: Serialize>(x: ApiResult<T>) -> ApiResult<Value> {
+            x.map(|x| serde_json::to_value(x).unwrap_or_default())
+        }
+        match act {
+            Act::Notice(d) => v(self.submit_notice(who, d, snapshot, signing)),
+            Act::Answer(a) => self.answer_notice(who, &a.notice, &a.answer, &a.reason, signing),
+            Act::Withdraw(w) => v(self.withdraw_notice(who, &w.notice, signing)),
+            Act::Incident(d) => v(self.report_incident(who, d, signing)),
+            Act::Response(r) => v(self.respond(who, &r.incident, &r.text, signing)),
+            Act::Investigate(i) => v(self.investigate(who, &i.incident, &i.note, signing)),
+        }
     }
 
     fn save(&self, kind: DocKind, id: &str, doc: &impl Serialize) -> ApiResult<()> {
@@ -680,6 +961,7 @@ impl Mechanism {
         who: &Principal,
         d: NoticeDraft,
         snapshot: &Snapshot,
+        signing: &Signing,
     ) -> ApiResult<Notice> {
         if who.role != Role::Party {
             return Err(ApiError::forbidden(
@@ -708,8 +990,18 @@ impl Mechanism {
             until_ms: 0,
         };
         notice.fix_times();
-        let index = self.record(
+        // The party's own signed entry, then the mediator's record of what it accepted
+        // (the notice's id and the check).
+        let act = self.record_act(
+            who,
+            signing,
             "notice/submitted",
+            &notice.full_audience(),
+            || serde_json::to_value(&notice.draft).unwrap_or_default(),
+        )?;
+        notice.ledger.push(act);
+        let index = self.record(
+            "notice/accepted",
             &notice.full_audience(),
             serde_json::to_value(&notice).unwrap_or_default(),
         )?;
@@ -737,7 +1029,7 @@ impl Mechanism {
                 data: json!({"note": note, "notice": n.redacted(&self.policy)}),
             });
         }
-        self.feed.publish(items);
+        self.feed.publish_durable(items);
     }
 
     pub fn notices_for(&self, who: &Principal) -> Vec<Value> {
@@ -806,6 +1098,7 @@ impl Mechanism {
         id: &str,
         answer: &str,
         reason: &str,
+        signing: &Signing,
     ) -> ApiResult<Value> {
         if !matches!(answer, "acknowledge" | "object") {
             return Err(ApiError::unprocessable("answer is acknowledge or object"));
@@ -853,11 +1146,14 @@ impl Mechanism {
             n.status = "acknowledged".into();
         }
         let audience = Audience::ids(relay.to.iter().cloned().chain([n.party.clone()]));
-        let index = self.record(
-            "notice/answered",
-            &audience,
-            json!({"notice": id, "answer": n.answers.last()}),
-        )?;
+        let index = self.record_act(who, signing, "notice/answered", &audience, || {
+            serde_json::to_value(AnswerAct {
+                notice: id.into(),
+                answer: answer.into(),
+                reason: reason.into(),
+            })
+            .unwrap_or_default()
+        })?;
         n.ledger.push(index);
         self.save(DocKind::Notice, id, &n)?;
         book.notices.insert(id.to_owned(), n.clone());
@@ -867,7 +1163,12 @@ impl Mechanism {
             .ok_or_else(|| ApiError::internal("view lost"))
     }
 
-    pub fn withdraw_notice(&self, who: &Principal, id: &str) -> ApiResult<Notice> {
+    pub fn withdraw_notice(
+        &self,
+        who: &Principal,
+        id: &str,
+        signing: &Signing,
+    ) -> ApiResult<Notice> {
         let mut book = self.book();
         let mut n = book
             .notices
@@ -888,7 +1189,13 @@ impl Mechanism {
         if let Some(r) = &n.relay {
             audience = Audience::ids(r.to.iter().cloned().chain([n.party.clone()]));
         }
-        let index = self.record("notice/withdrawn", &audience, json!({"notice": id}))?;
+        let index = self.record_act(
+            who,
+            signing,
+            "notice/withdrawn",
+            &audience,
+            || json!({"notice": id}),
+        )?;
         n.ledger.push(index);
         self.save(DocKind::Notice, id, &n)?;
         book.notices.insert(id.to_owned(), n.clone());
@@ -946,7 +1253,7 @@ impl Mechanism {
             book.notices.insert(id.clone(), n.clone());
             drop(book);
             self.publish_notice(&n, Some("overdue"));
-            self.feed.publish(vec![NewItem {
+            self.feed.publish_durable(vec![NewItem {
                 kind: "escalation",
                 time_ms: now,
                 audience: Audience::ids([n.party.clone()]),
@@ -959,7 +1266,12 @@ impl Mechanism {
 
     // ---- incidents ----
 
-    pub fn report_incident(&self, who: &Principal, d: IncidentDraft) -> ApiResult<Incident> {
+    pub fn report_incident(
+        &self,
+        who: &Principal,
+        d: IncidentDraft,
+        signing: &Signing,
+    ) -> ApiResult<Incident> {
         if who.role == Role::Observer {
             return Err(ApiError::forbidden("observers do not report incidents"));
         }
@@ -1012,10 +1324,23 @@ impl Mechanism {
             Role::Monitor => "monitor",
             _ => "mediator",
         };
-        let about = d.alleged_party.iter().cloned().collect();
-        self.open_incident(who.id.clone(), source, d, occurred, about, None)
+        let about: Vec<String> = d.alleged_party.iter().cloned().collect();
+        // The reporter's own signed entry (the mediator's is its "incident/opened" alone).
+        let act = if who.is_mediator() {
+            None
+        } else {
+            let audience =
+                Audience::ids(about.iter().cloned().chain([who.id.clone()])).with_monitors();
+            Some(
+                self.record_act(who, signing, "incident/reported", &audience, || {
+                    serde_json::to_value(&d).unwrap_or_default()
+                })?,
+            )
+        };
+        self.open_incident(who.id.clone(), source, d, occurred, about, None, act)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn open_incident(
         &self,
         reporter: String,
@@ -1024,6 +1349,7 @@ impl Mechanism {
         occurred_ms: i64,
         about: Vec<String>,
         engine: Option<EngineLink>,
+        act: Option<u64>,
     ) -> ApiResult<Incident> {
         let now = self.clock.now_ms();
         let mut book = self.book();
@@ -1048,7 +1374,7 @@ impl Mechanism {
                 status: "alleged".into(),
                 note: String::new(),
             }],
-            ledger: Vec::new(),
+            ledger: act.into_iter().collect(),
             occurred_ms,
         };
         let index = self.record(
@@ -1072,7 +1398,7 @@ impl Mechanism {
     }
 
     fn publish_incident(&self, i: &Incident, note: &str) {
-        self.feed.publish(vec![NewItem {
+        self.feed.publish_durable(vec![NewItem {
             kind: "incident",
             time_ms: self.clock.now_ms(),
             audience: i.audience(),
@@ -1137,6 +1463,7 @@ impl Mechanism {
                     e.t.0 / 1_000_000,
                     about,
                     Some(link),
+                    None,
                 ) {
                     tracing::error!("opening an incident for event {}: {err}", le.item.id);
                 }
@@ -1190,8 +1517,11 @@ impl Mechanism {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn update_incident(
         &self,
+        who: &Principal,
+        signing: &Signing,
         id: &str,
         kind: &str,
         note: &str,
@@ -1205,7 +1535,7 @@ impl Mechanism {
             .cloned()
             .ok_or_else(|| ApiError::not_found(format!("no incident {id:?}")))?;
         change(&mut i);
-        let index = self.record(kind, &i.audience(), body)?;
+        let index = self.record_act(who, signing, kind, &i.audience(), || body)?;
         i.ledger.push(index);
         self.save(DocKind::Incident, id, &i)?;
         book.incidents.insert(id.to_owned(), i.clone());
@@ -1214,7 +1544,13 @@ impl Mechanism {
         Ok(i)
     }
 
-    pub fn investigate(&self, who: &Principal, id: &str, note: &str) -> ApiResult<Incident> {
+    pub fn investigate(
+        &self,
+        who: &Principal,
+        id: &str,
+        note: &str,
+        signing: &Signing,
+    ) -> ApiResult<Incident> {
         let i = self.visible_incident(who, id)?;
         if !(who.is_mediator() || who.role == Role::Monitor) {
             return Err(ApiError::forbidden(
@@ -1235,11 +1571,18 @@ impl Mechanism {
             status: "investigating".into(),
             note: note.into(),
         };
+        let body = serde_json::to_value(InvestigateAct {
+            incident: id.into(),
+            note: note.into(),
+        })
+        .unwrap_or_default();
         self.update_incident(
+            who,
+            signing,
             id,
             "incident/investigating",
             "investigating",
-            json!({"incident": id, "step": step}),
+            body,
             |i| {
                 i.status = "investigating".into();
                 i.history.push(step);
@@ -1247,7 +1590,13 @@ impl Mechanism {
         )
     }
 
-    pub fn respond(&self, who: &Principal, id: &str, body: &str) -> ApiResult<Incident> {
+    pub fn respond(
+        &self,
+        who: &Principal,
+        id: &str,
+        body: &str,
+        signing: &Signing,
+    ) -> ApiResult<Incident> {
         let i = self.visible_incident(who, id)?;
         if who.role != Role::Party || !i.about.contains(&who.id) {
             return Err(ApiError::forbidden(
@@ -1263,11 +1612,18 @@ impl Mechanism {
             text: body.into(),
             at: rfc3339_ms(self.clock.now_ms()),
         };
+        let act = serde_json::to_value(ResponseAct {
+            incident: id.into(),
+            text: body.into(),
+        })
+        .unwrap_or_default();
         self.update_incident(
+            who,
+            signing,
             id,
             "incident/response",
             "response",
-            json!({"incident": id, "response": r}),
+            act,
             |i| i.responses.push(r),
         )
     }
@@ -1306,6 +1662,8 @@ impl Mechanism {
             at: now.clone(),
         };
         self.update_incident(
+            who,
+            &Signing::log(),
             id,
             "incident/finding",
             "finding",

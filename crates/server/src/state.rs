@@ -52,10 +52,20 @@ pub struct AppState {
     pub subscribers: AtomicUsize,
     pub max_subscribers: usize,
     pub hooks: crate::webhooks::Hooks,
+    pub webhook_tls: Arc<rustls::ClientConfig>,
 }
 
 impl AppState {
     pub fn open(config: Config) -> Result<Arc<AppState>, StartError> {
+        Self::open_with_webhook_ca(config, &[])
+    }
+
+    /// Opens, trusting `webhook_ca` for webhook endpoints over https besides the Mozilla
+    /// roots (a monitor's private CA, say); see [`crate::webhooks::read_ca_pem`].
+    pub fn open_with_webhook_ca(
+        config: Config,
+        webhook_ca: &[rustls::pki_types::CertificateDer<'static>],
+    ) -> Result<Arc<AppState>, StartError> {
         let e = |what: &str, err: &dyn std::fmt::Display| StartError(format!("{what}: {err}"));
         let agreement = config.agreement;
         std::fs::create_dir_all(config.data_dir.join("evidence"))
@@ -176,6 +186,8 @@ impl AppState {
         }
         let hooks = crate::webhooks::Hooks::load(store.as_ref())
             .map_err(|err| e("loading webhooks", &err))?;
+        let webhook_tls =
+            crate::webhooks::tls_config(webhook_ca).map_err(|err| e("webhook TLS", &err))?;
         Ok(Arc::new(AppState {
             // Tokens and challenges live in real time, whatever clock the mechanism runs on
             // (the demo's runs 600 times faster; a token must not expire in 1.5 s).
@@ -196,6 +208,7 @@ impl AppState {
             subscribers: AtomicUsize::new(0),
             max_subscribers: config.max_subscribers,
             hooks,
+            webhook_tls,
         }))
     }
 }

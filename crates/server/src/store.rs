@@ -3,7 +3,10 @@
 //! data directory is the default, one file a person can open with the sqlite3 tool.
 //!
 //! Notices and incidents are kept as JSON documents keyed by id (the server holds them in
-//! memory and writes each change through); the feed is append-only with increasing ids.
+//! memory and writes each change through); the feed is append-only with increasing ids, in
+//! a file of its own (`feed.db`, beside `server.db`) with a connection of its own, and
+//! every commit of it is synced (`synchronous=FULL`): the feed announces only what is on
+//! disk, and its one writer never waits behind the documents' or the hooks' writes.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -58,34 +61,54 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS notices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS feed (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, audience TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hook_cursors (hook TEXT PRIMARY KEY, delivered INTEGER NOT NULL);
 ";
 
-/// SQLite, WAL, one writer connection and one reader connection.
+const FEED_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS feed (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, time_ms INTEGER NOT NULL, audience TEXT NOT NULL, data TEXT NOT NULL);
+";
+
+/// SQLite, WAL: for the documents and cursors one writer connection and one reader
+/// connection on `server.db`; for the feed the same on `feed.db`.
 pub struct SqliteStore {
     write: Mutex<Connection>,
     read: Mutex<Connection>,
+    feed_write: Mutex<Connection>,
+    feed_read: Mutex<Connection>,
+}
+
+fn open_wal(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError(format!(
+            "{}: journal_mode is {mode}, WAL is required",
+            path.display()
+        )));
+    }
+    conn.execute_batch(&format!("PRAGMA synchronous={synchronous};"))?;
+    Ok(conn)
 }
 
 impl SqliteStore {
+    /// Opens `path` (server.db) and `feed.db` beside it.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let write = Connection::open(path)?;
-        write.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mode: String = write.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError(format!(
-                "{}: journal_mode is {mode}, WAL is required",
-                path.display()
-            )));
-        }
-        write.execute_batch("PRAGMA synchronous=NORMAL;")?;
+        let write = open_wal(path, "NORMAL")?;
         write.execute_batch(SCHEMA)?;
         let read = Connection::open(path)?;
         read.busy_timeout(std::time::Duration::from_secs(5))?;
+        let feed_path = path.with_file_name("feed.db");
+        let feed_write = open_wal(&feed_path, "FULL")?;
+        feed_write.execute_batch(FEED_SCHEMA)?;
+        migrate_feed(&write, &feed_path)?;
+        let feed_read = Connection::open(&feed_path)?;
+        feed_read.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(SqliteStore {
             write: Mutex::new(write),
             read: Mutex::new(read),
+            feed_write: Mutex::new(feed_write),
+            feed_read: Mutex::new(feed_read),
         })
     }
 
@@ -95,6 +118,34 @@ impl SqliteStore {
     fn r(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.read.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Data directories from before the feed had a file of its own kept it in `server.db`:
+/// moves those items to `feed.db` once (in one transaction of `feed.db`, then drops the
+/// old table), so that numbering and resumption carry on.
+fn migrate_feed(server: &Connection, feed_path: &Path) -> Result<(), StoreError> {
+    let old: bool = server.query_row(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'feed'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !old {
+        return Ok(());
+    }
+    let path = feed_path
+        .to_str()
+        .ok_or_else(|| StoreError("the data directory's path is not UTF-8".into()))?;
+    server.execute("ATTACH DATABASE ?1 AS newfeed", params![path])?;
+    let moved = server.execute_batch(
+        "BEGIN;
+         INSERT OR IGNORE INTO newfeed.feed (id, kind, time_ms, audience, data)
+             SELECT id, kind, time_ms, audience, data FROM main.feed;
+         COMMIT;",
+    );
+    server.execute("DETACH DATABASE newfeed", [])?;
+    moved?;
+    server.execute_batch("DROP TABLE main.feed;")?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -121,7 +172,7 @@ impl Store for SqliteStore {
     }
 
     fn append_feed(&self, items: &[std::sync::Arc<FeedItem>]) -> Result<(), StoreError> {
-        let mut conn = self.w();
+        let mut conn = self.feed_write.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -144,7 +195,7 @@ impl Store for SqliteStore {
     }
 
     fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
-        let conn = self.r();
+        let conn = self.feed_read.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn.prepare_cached(
             "SELECT id, kind, time_ms, audience, data FROM feed WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
@@ -160,21 +211,23 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, time_ms, audience, data) = row?;
-            out.push(FeedItem {
-                id: id as u64,
-                kind: kind.into(),
+            out.push(FeedItem::new(
+                id as u64,
+                kind.into(),
                 time_ms,
-                audience: serde_json::from_str(&audience)
+                serde_json::from_str(&audience)
                     .map_err(|e| StoreError(format!("feed item {id}: {e}")))?,
-                data: data.into(),
-            });
+                data.into(),
+            ));
         }
         Ok(out)
     }
 
     fn last_feed_id(&self) -> Result<u64, StoreError> {
         let id: Option<i64> = self
-            .r()
+            .feed_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .query_row("SELECT MAX(id) FROM feed", [], |r| r.get(0))?;
         Ok(id.unwrap_or(0) as u64)
     }

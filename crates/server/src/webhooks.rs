@@ -4,6 +4,10 @@
 //! resumes where delivery stopped. Each hook has its own task: a dead endpoint backs off
 //! (0.5 s doubling to 60 s) without slowing any other hook.
 //!
+//! Endpoints are `http://` or `https://`. TLS is rustls (ring): the server trusts the
+//! Mozilla roots (webpki-roots) and whatever CAs the operator adds (`truceline serve
+//! --webhook-ca FILE`, PEM), for monitors whose endpoints have certificates of a private CA.
+//!
 //! Headers: `Truceline-Delivery: <feed id>`, `Truceline-Signature: keyid=<log key name>,
 //! t=<unix ms>, sig=<base64 Ed25519 over "<t>.<feed id>.<body>">`.
 
@@ -16,6 +20,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper_util::client::legacy::connect::HttpConnector;
+use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use truceline_engine::agreement::Role;
 
@@ -79,13 +85,65 @@ pub fn start(state: Arc<AppState>) {
     }
 }
 
+/// The client configuration for webhook endpoints over https: the Mozilla roots and the
+/// operator's extra CAs.
+pub fn tls_config(
+    extra_roots: &[CertificateDer<'static>],
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for (i, cert) in extra_roots.iter().enumerate() {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("extra CA certificate {}: {e}", i + 1))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Reads CA certificates from PEM text (a file of one or more `CERTIFICATE` blocks).
+pub fn read_ca_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("reading PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("no PEM CERTIFICATE block in it".into());
+    }
+    Ok(certs)
+}
+
+type HookClient =
+    hyper_util::client::legacy::Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A client of its own for each hook, so that one endpoint's connections never hold up
+/// another's.
+fn client(tls: &rustls::ClientConfig) -> HookClient {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(TIMEOUT));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls.clone())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
+}
+
 fn check_url(url: &str) -> ApiResult<()> {
     let ok = url.len() <= 2048
-        && url.starts_with("http://")
+        && (url.starts_with("http://") || url.starts_with("https://"))
         && url.parse::<hyper::Uri>().is_ok_and(|u| u.host().is_some());
     if !ok {
         return Err(ApiError::unprocessable(
-            "url: an absolute http:// URL (put a TLS proxy in front for https)",
+            "url: an absolute http:// or https:// URL",
         ));
     }
     Ok(())
@@ -169,8 +227,7 @@ async fn deliver(state: Arc<AppState>, hook: Hook, live: Arc<AtomicBool>) {
         id: hook.owner.clone(),
         role,
     };
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
+    let client = client(&state.webhook_tls);
     let mut rx = state.feed.subscribe();
     let mut cursor = state.store.cursor(&hook.id).unwrap_or(0);
     let mut backoff = Duration::from_millis(500);

@@ -32,7 +32,7 @@ async fn notices_incursion_incident_finding_and_every_export_verifies() {
 
     // Notice: checked at once, relayed (redacted as the agreement says), acknowledged.
     let (s, n) = sy
-        .post(
+        .act(
             "/v1/notices",
             sy_notice("2025-12-01T06:00:00Z", "2025-12-01T09:00:00Z"),
         )
@@ -52,12 +52,12 @@ async fn notices_incursion_incident_finding_and_every_export_verifies() {
         .await;
     assert_eq!(relayed.data["notice"]["id"], id.as_str());
     let (s, a) = il
-        .post(
+        .act(
             &format!("/v1/notices/{id}/answer"),
             json!({"answer": "acknowledge"}),
         )
         .await;
-    assert_eq!(s, 200, "{a}");
+    assert_eq!(s, 201, "{a}");
     assert_eq!(a["status"], "acknowledged");
 
     // An IL notice overlapping the acknowledged SY one in space and time is flagged.
@@ -122,23 +122,23 @@ async fn notices_incursion_incident_finding_and_every_export_verifies() {
         409
     );
     let (s, i) = mp
-        .post(
+        .act(
             &format!("/v1/incidents/{iid}/investigate"),
             json!({"note": "patrol sent"}),
         )
         .await;
     assert_eq!(
         (s, i["status"].as_str()),
-        (200, Some("investigating")),
+        (201, Some("investigating")),
         "{i}"
     );
     let (s, _) = sy
-        .post(
+        .act(
             &format!("/v1/incidents/{iid}/responses"),
             json!({"text": "a navigation error; withdrawn"}),
         )
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 201);
     assert_eq!(
         il.post(
             &format!("/v1/incidents/{iid}/responses"),
@@ -193,7 +193,7 @@ async fn a_party_cannot_read_the_other_partys_private_notice_or_incident_by_any_
     let mut il_stream = il.stream(Some(0)).await;
 
     let (s, n) = sy
-        .post(
+        .act(
             "/v1/notices",
             sy_notice("2025-12-01T06:00:00Z", "2025-12-01T09:00:00Z"),
         )
@@ -201,12 +201,12 @@ async fn a_party_cannot_read_the_other_partys_private_notice_or_incident_by_any_
     assert_eq!(s, 201);
     let nid = n["id"].as_str().unwrap().to_owned();
     let (s, i) = sy
-        .post("/v1/incidents", json!({"category": "other", "occurred_at": "2025-12-01T01:00:00Z", "description": "zebra-secret sighting", "alleged_party": "SY"}))
+        .act("/v1/incidents", json!({"category": "other", "occurred_at": "2025-12-01T01:00:00Z", "description": "zebra-secret sighting", "alleged_party": "SY"}))
         .await;
     assert_eq!(s, 201, "{i}");
     let iid = i["id"].as_str().unwrap().to_owned();
     // Something IL may see, so that its stream has a marker to stop at.
-    let (s, mine) = il.post("/v1/incidents", json!({"category": "other", "occurred_at": "2025-12-01T01:00:00Z", "description": "marker"})).await;
+    let (s, mine) = il.act("/v1/incidents", json!({"category": "other", "occurred_at": "2025-12-01T01:00:00Z", "description": "marker"})).await;
     assert_eq!(s, 201, "{mine}");
 
     for who in [&il, &us] {
@@ -376,7 +376,7 @@ async fn an_unanswered_notice_goes_overdue_and_is_escalated() {
     let ru = server.login("RU").await;
     let mut ru_stream = ru.stream(None).await;
     let (_, n) = sy
-        .post(
+        .act(
             "/v1/notices",
             sy_notice("2025-12-01T01:00:00Z", "2025-12-01T02:00:00Z"),
         )
@@ -408,7 +408,7 @@ async fn an_unanswered_notice_goes_overdue_and_is_escalated() {
     );
     // A late answer is still taken, and marked late.
     let (_, a) = il
-        .post(
+        .act(
             &format!("/v1/notices/{id}/answer"),
             json!({"answer": "object", "reason": "too close to our depot"}),
         )

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use truceline_engine::agreement::Role;
+use truceline_ledger::envelope::Draft;
 use truceline_ledger::keys::{Keyring, SignerKey};
 use truceline_server::access::Principal;
 use truceline_server::clock::{Clock, ScaledClock, SystemClock};
+use truceline_server::mechanism::{Act, AnswerAct};
 use truceline_server::{AppState, Config};
 
 use crate::exit::bad_input;
@@ -31,6 +33,10 @@ pub struct Args {
     /// id. Default: DATA/keyring.
     #[arg(long)]
     keyring: Option<PathBuf>,
+    /// Extra CA certificates (PEM) trusted for webhook endpoints over https, besides the
+    /// Mozilla roots: for monitors whose endpoints have certificates of a private CA.
+    #[arg(long, value_name = "FILE")]
+    webhook_ca: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -132,15 +138,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let keyring =
         Keyring::parse(&text).map_err(|e| bad_input(format!("{}: {e}", keyring_path.display())))?;
     let log_key = log_key(&args.data, &agreement.id)?;
-    let state = AppState::open(Config {
-        agreement,
-        policy,
-        data_dir: args.data.clone(),
-        keys: keyring.iter().cloned().collect(),
-        log_key,
-        clock: Arc::new(SystemClock),
-        max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
-    })?;
+    let webhook_ca = match &args.webhook_ca {
+        Some(path) => {
+            let pem = crate::load::read_limited(path, 1024 * 1024)?;
+            truceline_server::webhooks::read_ca_pem(pem.as_bytes())
+                .map_err(|e| bad_input(format!("{}: {e}", path.display())))?
+        }
+        None => Vec::new(),
+    };
+    let state = AppState::open_with_webhook_ca(
+        Config {
+            agreement,
+            policy,
+            data_dir: args.data.clone(),
+            keys: keyring.iter().cloned().collect(),
+            log_key,
+            clock: Arc::new(SystemClock),
+            max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
+        },
+        &webhook_ca,
+    )?;
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -233,7 +250,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
         println!();
         let serving = tokio::spawn(truceline_server::serve(listener, Arc::clone(&state), shutdown()));
-        replay(&state, &*clock).await?;
+        replay(&state, &*clock, &signers).await?;
         println!("Replay done; the server keeps running. Ctrl-C to stop.");
         serving.await??;
         anyhow::Ok(())
@@ -243,7 +260,11 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
 /// Notices from both sides, then the example's reports as the monitor would send them,
 /// each when simulated time reaches it.
-async fn replay(state: &Arc<AppState>, clock: &dyn Clock) -> anyhow::Result<()> {
+async fn replay(
+    state: &Arc<AppState>,
+    clock: &dyn Clock,
+    signers: &[(String, Role, SignerKey, PathBuf)],
+) -> anyhow::Result<()> {
     let who = |id: &str| -> anyhow::Result<Principal> {
         let role = state
             .agreement
@@ -278,6 +299,18 @@ async fn replay(state: &Arc<AppState>, clock: &dyn Clock) -> anyhow::Result<()> 
         }))
     };
     let snapshot = state.live.snapshot().await?;
+    // Each party signs its own acts with its own key, as its client would: the server
+    // prepares the envelope, the party signs it, the server records the party's entry.
+    let signed = |who: &Principal, act: Act| -> anyhow::Result<serde_json::Value> {
+        let key = signers
+            .iter()
+            .find(|s| s.0 == who.id)
+            .map(|s| &s.2)
+            .context("key")?;
+        let prepared = state.mech.prepare(who, act, &snapshot)?;
+        let entry = Draft::from_value(&prepared["envelope"])?.sign(key)?;
+        Ok(state.mech.act(who, entry, &snapshot)?.0)
+    };
     let n1 = notice(
         "movement",
         serde_json::json!([
@@ -291,9 +324,17 @@ async fn replay(state: &Arc<AppState>, clock: &dyn Clock) -> anyhow::Result<()> 
         at(6),
         serde_json::json!([{"category": "tank", "count": 20}]),
     )?;
-    let n1 = state.mech.submit_notice(&sy, n1, &snapshot)?;
-    state.mech.relay_notice(&med, &n1.id)?;
-    state.mech.answer_notice(&il, &n1.id, "acknowledge", "")?;
+    let n1 = signed(&sy, Act::Notice(n1))?;
+    let n1_id = n1["id"].as_str().context("notice id")?.to_owned();
+    state.mech.relay_notice(&med, &n1_id)?;
+    signed(
+        &il,
+        Act::Answer(AnswerAct {
+            notice: n1_id.clone(),
+            answer: "acknowledge".into(),
+            reason: String::new(),
+        }),
+    )?;
     let n2 = notice(
         "exercise",
         serde_json::json!([
@@ -307,9 +348,10 @@ async fn replay(state: &Arc<AppState>, clock: &dyn Clock) -> anyhow::Result<()> 
         at(8),
         serde_json::json!([{"category": "personnel", "count": 300}]),
     )?;
-    let n2 = state.mech.submit_notice(&il, n2, &snapshot)?;
-    state.mech.relay_notice(&med, &n2.id)?;
-    println!("Notices: {} (SY, acknowledged by IL); {} (IL, relayed to SY, left unanswered: it goes overdue)", n1.id, n2.id);
+    let n2 = signed(&il, Act::Notice(n2))?;
+    let n2_id = n2["id"].as_str().context("notice id")?.to_owned();
+    state.mech.relay_notice(&med, &n2_id)?;
+    println!("Notices: {n1_id} (SY, acknowledged by IL); {n2_id} (IL, relayed to SY, left unanswered: it goes overdue)");
     let monitor = state
         .agreement
         .parties

@@ -40,6 +40,14 @@ fn key_for(id: &str) -> SigningKey {
 }
 
 pub async fn start(extra_toml: &str) -> TestServer {
+    start_with(extra_toml, Vec::new()).await
+}
+
+/// A server that also trusts `webhook_ca` for webhook endpoints over https.
+pub async fn start_with(
+    extra_toml: &str,
+    webhook_ca: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let text = format!("{AGREEMENT}\n{extra_toml}");
     let (agreement, policy) =
@@ -64,15 +72,18 @@ pub async fn start(extra_toml: &str) -> TestServer {
     )
     .unwrap();
     let clock = Arc::new(ManualClock::new(T0_MS));
-    let state = AppState::open(Config {
-        agreement,
-        policy,
-        data_dir: dir.path().to_path_buf(),
-        keys: vkeys,
-        log_key: log_key.clone(),
-        clock: clock.clone(),
-        max_subscribers: 2_000,
-    })
+    let state = AppState::open_with_webhook_ca(
+        Config {
+            agreement,
+            policy,
+            data_dir: dir.path().to_path_buf(),
+            keys: vkeys,
+            log_key: log_key.clone(),
+            clock: clock.clone(),
+            max_subscribers: 2_000,
+        },
+        &webhook_ca,
+    )
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -99,6 +110,8 @@ pub struct Client {
     pub base: String,
     pub id: String,
     pub token: String,
+    /// The principal's own key: it signs its acts (the server never holds it).
+    pub key: SigningKey,
     http: HClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
 }
 
@@ -174,6 +187,7 @@ impl TestServer {
             base: self.base.clone(),
             id: id.into(),
             token: t["token"].as_str().unwrap().into(),
+            key: self.key(id).clone(),
             http: http(),
         }
     }
@@ -198,6 +212,39 @@ impl Client {
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.call("POST", path, Some(body)).await
     }
+    /// An act of this principal's own, signed with its key: the route answers 428 with the
+    /// envelope to sign; the client signs it and posts it to /v1/acts. Answers the status
+    /// of /v1/acts and what the route would have answered (or the first refusal).
+    pub async fn act(&self, path: &str, body: Value) -> (u16, Value) {
+        let (s, p) = self.post(path, body).await;
+        if s != 428 {
+            return (s, p);
+        }
+        let (s, r) = self.post_envelope(&self.sign(&p)).await;
+        if s == 201 {
+            (s, r["result"].clone())
+        } else {
+            (s, r)
+        }
+    }
+
+    /// Signs a prepared envelope (from /v1/acts/prepare or a 428) with this client's key.
+    pub fn sign(&self, prepared: &Value) -> Vec<u8> {
+        sign_with(&self.id, &self.key, prepared)
+    }
+
+    pub async fn post_envelope(&self, bytes: &[u8]) -> (u16, Value) {
+        let (s, b) = raw(
+            "POST",
+            &format!("{}/v1/acts", self.base),
+            Some(&self.token),
+            "application/json",
+            bytes.to_vec(),
+        )
+        .await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
     pub async fn post_lines(&self, lines: &str) -> (u16, Value) {
         let (s, b) = raw(
             "POST",
@@ -322,6 +369,14 @@ where
     }
 }
 
+/// Signs `prepared["envelope"]` as `id` with `key`: the signed envelope's bytes.
+pub fn sign_with(id: &str, key: &SigningKey, prepared: &Value) -> Vec<u8> {
+    let draft = truceline_ledger::envelope::Draft::from_value(&prepared["envelope"])
+        .unwrap_or_else(|e| panic!("no envelope to sign in {prepared}: {e}"));
+    let signer = SignerKey::from_signing_key(id, key.clone()).unwrap();
+    draft.sign(&signer).unwrap().into_bytes()
+}
+
 pub fn report(
     t: &str,
     unit: &str,
@@ -335,6 +390,18 @@ pub fn report(
 }
 
 pub fn verify_export(server: &TestServer, export: &[u8]) -> truceline_ledger::export::Report {
+    let trust = trust(server);
+    let outside = truceline_ledger::export::Outside {
+        checkpoints: Vec::new(),
+        receipts: Vec::new(),
+        party: None,
+    };
+    truceline_ledger::export::verify_export(&mut std::io::BufReader::new(export), &trust, &outside)
+        .unwrap()
+}
+
+/// What a verifier trusts: every principal's public key and the log key (the mediator's).
+pub fn trust(server: &TestServer) -> truceline_ledger::export::Trust {
     let mut keyring = truceline_ledger::keys::Keyring::new();
     for (id, k) in &server.keys {
         if id != "RU" {
@@ -350,15 +417,8 @@ pub fn verify_export(server: &TestServer, export: &[u8]) -> truceline_ledger::ex
     keyring
         .insert(server.log_key.verifier().renamed("RU").unwrap())
         .unwrap();
-    let trust = truceline_ledger::export::Trust {
+    truceline_ledger::export::Trust {
         log_key: server.log_key.verifier(),
         keyring,
-    };
-    let outside = truceline_ledger::export::Outside {
-        checkpoints: Vec::new(),
-        receipts: Vec::new(),
-        party: None,
-    };
-    truceline_ledger::export::verify_export(&mut std::io::BufReader::new(export), &trust, &outside)
-        .unwrap()
+    }
 }
