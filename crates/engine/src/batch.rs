@@ -8,8 +8,7 @@
 use crate::agreement::{CategoryIndex, PartyIndex};
 use crate::engine::{Classifier, Engine, Hit, ReportRef};
 use crate::event::Event;
-use crate::report::parse_report_with;
-use crate::time::DateCache;
+use crate::report::ReportReader;
 use crate::time::Timestamp;
 
 /// A bad line: its number in the file (from 1) and what is wrong.
@@ -73,7 +72,7 @@ pub fn classify_chunk_into(
     chunk.error = None;
     chunk.line_count = 0;
     let mut line_start = 0;
-    let mut dates = DateCache::default();
+    let mut reader = ReportReader::default();
     let ends = memchr::memchr_iter(b'\n', bytes)
         .chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
     for (number, line_end) in (first_line..).zip(ends) {
@@ -85,7 +84,7 @@ pub fn classify_chunk_into(
             continue;
         }
         let hits_start = chunk.hits.len() as u32;
-        let result = parse_report_with(line, &mut dates).and_then(|report| {
+        let result = reader.read(line).and_then(|report| {
             let (party, category) = classifier.classify(&report, &mut chunk.hits)?;
             let unit_start = chunk.unit_names.len() as u32;
             chunk.unit_names.push_str(&report.unit);
