@@ -71,20 +71,18 @@ pub fn classify_chunk_into(
     chunk.hits.clear();
     chunk.error = None;
     chunk.line_count = 0;
-    let mut line_start = 0;
     let mut reader = ReportReader::default();
-    let ends = memchr::memchr_iter(b'\n', bytes)
-        .chain((bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len()));
-    for (number, line_end) in (first_line..).zip(ends) {
-        let line = &bytes[line_start..line_end];
-        line_start = line_end + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut at = 0;
+    while at < bytes.len() {
+        let number = first_line + chunk.line_count;
+        let (taken, read) = reader.read_line(&bytes[at..]);
+        at += taken;
         chunk.line_count += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+        let Some(read) = read else {
+            continue; // a blank line
+        };
         let hits_start = chunk.hits.len() as u32;
-        let result = reader.read(line).and_then(|report| {
+        let result = read.and_then(|report| {
             let (party, category) = classifier.classify(&report, &mut chunk.hits)?;
             let unit_start = chunk.unit_names.len() as u32;
             chunk.unit_names.push_str(&report.unit);

@@ -59,6 +59,37 @@ impl ReportReader {
         fields.check(&mut self.dates)
     }
 
+    /// Reads the line at the start of `text` (a file's bytes from the start of a line on):
+    /// the bytes it takes with its line break, and its report, or `None` for a blank line.
+    /// A line laid out like the one before is read without looking for its end first.
+    #[inline]
+    pub fn read_line<'a>(
+        &mut self,
+        text: &'a [u8],
+    ) -> (usize, Option<Result<RawReport<'a>, String>>) {
+        if let Some((fields, end)) = self.layout.as_ref().and_then(|l| l.read_prefix(text)) {
+            let taken = match &text[end..] {
+                [] => Some(end),
+                [b'\n', ..] => Some(end + 1),
+                [b'\r', b'\n', ..] => Some(end + 2),
+                _ => None,
+            };
+            // Too long a line goes the general way, which refuses it by its length.
+            if let Some(taken) = taken.filter(|_| end <= MAX_LINE_BYTES) {
+                return (taken, Some(fields.check(&mut self.dates)));
+            }
+        }
+        let (line, taken) = match memchr::memchr(b'\n', text) {
+            Some(i) => (&text[..i], i + 1),
+            None => (text, text.len()),
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return (taken, None);
+        }
+        (taken, Some(self.read(line)))
+    }
+
     /// A line laid out unlike the one before: the general fast reader, which teaches the
     /// layout for the next lines, and serde_json when that is not sure.
     #[inline(never)]
@@ -386,6 +417,37 @@ mod tests {
                 let want = slow_fields(line.as_bytes()).and_then(|f| f.check(&mut DateCache::default()));
                 let got = reader.read(line.as_bytes());
                 prop_assert_eq!(&got, &want, "{}", line);
+            }
+        }
+
+        /// The same lines in one text, read line by line as a replay reads a chunk (so
+        /// that a laid-out line's end is found by its layout), with either line break and
+        /// blank lines between: each line means what serde_json says it means alone.
+        #[test]
+        fn lines_of_a_text_agree_with_serde(
+            lines in lines_strategy(),
+            breaks in proptest::collection::vec(prop_oneof![4 => Just("\n"), 1 => Just("\r\n"), 1 => Just("\n \n")], 12),
+        ) {
+            let mut text = String::new();
+            for (line, line_break) in lines.iter().zip(&breaks) {
+                text += line;
+                text += line_break;
+            }
+            let mut reader = ReportReader::default();
+            let mut at = 0;
+            let mut reports = Vec::new();
+            while at < text.len() {
+                let (taken, read) = reader.read_line(&text.as_bytes()[at..]);
+                prop_assert!(taken > 0);
+                at += taken;
+                if let Some(read) = read {
+                    reports.push(read);
+                }
+            }
+            prop_assert_eq!(reports.len(), lines.len());
+            for (line, got) in lines.iter().zip(&reports) {
+                let want = slow_fields(line.as_bytes()).and_then(|f| f.check(&mut DateCache::default()));
+                prop_assert_eq!(got, &want, "{}", line);
             }
         }
 

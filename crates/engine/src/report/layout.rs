@@ -71,6 +71,10 @@ struct Literal {
 
 impl Literal {
     fn new(text: &[u8]) -> Option<Literal> {
+        // A line break in a literal could let a layout read across lines.
+        if text.contains(&b'\n') {
+            return None;
+        }
         let mut bytes = [0; MAX_LITERAL_BYTES];
         bytes.get_mut(..text.len())?.copy_from_slice(text);
         let head = u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes"));
@@ -145,6 +149,15 @@ impl Layout {
     /// Reads `line` if it is laid out exactly like the line this layout was learned from.
     #[inline]
     pub fn read<'a>(&self, line: &'a [u8]) -> Option<Fields<'a>> {
+        self.read_prefix(line)
+            .and_then(|(fields, end)| (end == line.len()).then_some(fields))
+    }
+
+    /// Reads the start of `text` if it is laid out like the line this layout was learned
+    /// from, and says where that ends. No line break can come before the end: the
+    /// literals have none, and strings stop at any control byte.
+    #[inline]
+    pub fn read_prefix<'a>(&self, line: &'a [u8]) -> Option<(Fields<'a>, usize)> {
         if !self.head.is_at(line, 0) {
             return None;
         }
@@ -167,19 +180,18 @@ impl Layout {
             }
             at += after.len;
         }
-        // The last literal ends the line.
-        if at != line.len() {
-            return None;
-        }
-        Some(Fields {
-            t: Cow::Borrowed(t),
-            unit: Cow::Borrowed(unit),
-            party: Cow::Borrowed(party),
-            category: Cow::Borrowed(category),
-            count,
-            lon,
-            lat,
-        })
+        Some((
+            Fields {
+                t: Cow::Borrowed(t),
+                unit: Cow::Borrowed(unit),
+                party: Cow::Borrowed(party),
+                category: Cow::Borrowed(category),
+                count,
+                lon,
+                lat,
+            },
+            at,
+        ))
     }
 }
 
