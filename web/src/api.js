@@ -127,8 +127,9 @@ export class Session {
     this.key = null;
   }
 
-  /** fetch with the token; on 401 signs in again with the key and tries once more. */
-  async authed(path, init = {}) {
+  /** fetch with the token; on 401 signs in again with the key and tries once more. A
+   * status in `pass` comes back as the response instead of an error. */
+  async authed(path, init = {}, pass = []) {
     const go = () => fetch(path, { ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${this.token}` } });
     let res = await go();
     if (res.status === 401 && this.key) {
@@ -141,7 +142,7 @@ export class Session {
       res = await go();
     }
     if (res.status === 401) this.onExpired();
-    if (!res.ok) throw await problem(res);
+    if (!res.ok && !pass.includes(res.status)) throw await problem(res);
     return res;
   }
 
@@ -149,8 +150,26 @@ export class Session {
     return (await this.authed(path)).json();
   }
 
-  async post(path, body) {
-    const res = await this.authed(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  /** Posts `body`. A party's or monitor's own acts (a notice, an answer, an incident
+   * report, a response) are ledger entries signed with its own key: the server never signs
+   * for it, so it answers 428 with the envelope to sign. The console signs it with the key
+   * it signed in with and submits it; the answer is what the route itself would give. */
+  async post(path, body, retried = false) {
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const res = await this.authed(path, init, [428]);
+    if (res.status === 428) {
+      const prepared = await res.json();
+      if (!prepared.envelope || !prepared.signing_input) throw new ApiError(428, prepared.detail || 'The server asked for a signature but sent nothing to sign.');
+      const sig = await crypto.subtle.sign({ name: 'Ed25519' }, this.key, b64decode(prepared.signing_input));
+      try {
+        const done = await this.post('/v1/acts', { ...prepared.envelope, sig: b64encode(sig) }, true);
+        return done.result;
+      } catch (e) {
+        // 409: another act of ours took that sequence number first; prepare it again, once.
+        if (e.status === 409 && !retried) return this.post(path, body, true);
+        throw e;
+      }
+    }
     return res.status === 204 ? null : res.json();
   }
 
