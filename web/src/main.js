@@ -116,12 +116,12 @@ function layout() {
   el.clock = h('span.clock#engine-time', { title: 'Engine time: the time of the last report applied' }, 'no reports yet');
   el.live = h('span.live#live-status', { role: 'status' }, 'connecting…');
   el.error = h('div.error-banner#error', { role: 'alert', hidden: true });
-  const tabs = ['feed', 'notices', 'incidents', 'compliance'].map((t) =>
-    h(`button.tab#tab-${t}`, { role: 'tab', 'aria-controls': 'panel-body', 'aria-selected': String(st.tab === t), onclick: () => setTab(t) }, t[0].toUpperCase() + t.slice(1)),
+  const tabs = Object.entries(TABS).map(([t, label]) =>
+    h(`button.tab#tab-${t}`, { role: 'tab', 'aria-controls': 'panel-body', 'aria-selected': String(st.tab === t), tabindex: st.tab === t ? '0' : '-1', onclick: () => setTab(t), onkeydown: tabKeys }, label),
   );
   el.tabs = tabs;
-  el.panelBody = h('div.panel-body#panel-body', { role: 'tabpanel' });
-  el.legend = h('div.legend#legend', { 'aria-label': 'Legend' });
+  el.panelBody = h('div.panel-body#panel-body', { role: 'tabpanel', 'aria-labelledby': `tab-${st.tab}`, tabindex: '0' });
+  el.legend = h('div.legend#legend', { role: 'group', 'aria-label': 'Legend' });
   el.slider = h('input#time-slider', { type: 'range', min: 0, max: 0, value: 0, step: 60000, 'aria-label': 'Replay time', disabled: true });
   el.sliderLabel = h('span#slider-label', 'Live');
   el.liveBtn = h('button#go-live', { type: 'button', disabled: true, onclick: () => goLive() }, 'Back to live');
@@ -132,7 +132,8 @@ function layout() {
     app,
     h(
       'header.top',
-      h('strong', st.meta.agreement.title || st.meta.agreement.id),
+      h('a.skip', { href: '#panel' }, 'Skip to panels'),
+      h('h1.title', st.meta.agreement.title || st.meta.agreement.id),
       h('span.muted', ` v${st.meta.agreement.version}`),
       h('span.spacer'),
       'Engine time ',
@@ -143,7 +144,7 @@ function layout() {
     ),
     el.error,
     h(
-      'div.main',
+      'main.main',
       h('section.map-wrap', { 'aria-label': 'Map' }, el.mapDiv, el.legend, el.mapStatus,
         h('div.timebar', h('label', { for: 'time-slider' }, 'Replay '), el.slider, el.sliderLabel, el.liveBtn)),
       h('section.panel#panel', { 'aria-label': 'Panels', tabindex: '-1' }, h('div.tabs', { role: 'tablist' }, tabs), el.panelBody),
@@ -161,18 +162,100 @@ function showError(err) {
   clear(el.error, String(err.message || err), ' ', h('button', { type: 'button', onclick: () => showError(null) }, 'Dismiss'));
 }
 
+const TABS = { feed: 'Feed', notices: 'Notices', incidents: 'Incidents', compliance: 'Compliance', mapitems: 'Map items' };
+
 function setTab(t) {
   st.tab = t;
-  for (const b of el.tabs) b.setAttribute('aria-selected', String(b.id === `tab-${t}`));
+  for (const b of el.tabs) {
+    const on = b.id === `tab-${t}`;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+  }
+  el.panelBody.setAttribute('aria-labelledby', `tab-${t}`);
+  st.forceRender = true;
   render();
+  st.forceRender = false;
 }
 
+/** Tabs as ARIA describes them: arrow keys (and Home, End) move between tabs. */
+function tabKeys(e) {
+  const i = el.tabs.indexOf(e.currentTarget);
+  const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: el.tabs.length - 1 }[e.key];
+  if (j == null) return;
+  e.preventDefault();
+  const next = el.tabs[(j + el.tabs.length) % el.tabs.length];
+  next.focus();
+  setTab(next.id.slice(4));
+}
+
+/** Renders the open tab. Live updates re-render it; whoever was on a control there keeps
+ * the focus on the same control (same id, or same data-key). */
 function render() {
   if (!el.panelBody) return;
+  const active = document.activeElement;
+  const key = el.panelBody.contains(active) && active !== el.panelBody ? (active.id ? `#${CSS.escape(active.id)}` : active.dataset.key ? `[data-key="${CSS.escape(active.dataset.key)}"]` : null) : null;
   if (st.tab === 'feed') renderFeed();
   else if (st.tab === 'notices') renderNotices();
   else if (st.tab === 'incidents') renderIncidents();
+  else if (st.tab === 'mapitems') renderMapItems();
   else renderCompliance();
+  if (key && !el.panelBody.contains(document.activeElement)) el.panelBody.querySelector(key)?.focus();
+}
+
+// ---------------------------------------------------------------- map items (the map by keyboard)
+
+const UNIT_LIST_MAX = 50;
+
+/** Everything on the map as a list of buttons: units in breach, a search over units, and
+ * the zones and lines; each opens the same details as a click on the map. */
+function renderMapItems() {
+  const inBreach = unitsInBreach();
+  const breachList = [...inBreach.keys()].filter((u) => st.unitRows.has(u)).sort();
+  // Live updates re-render only when the lists change (not under someone's cursor).
+  const signature = `${st.unitRows.size}|${breachList.join(',')}|${st.replayAt}`;
+  if (!st.forceRender && signature === st.mapItemsSignature && el.panelBody.querySelector('#map-features')) return;
+  st.mapItemsSignature = signature;
+  const query = st.unitQuery || '';
+  const search = h('input#unit-search', { type: 'search', value: query, placeholder: 'unit id, party or category', autocomplete: 'off', 'aria-describedby': 'unit-search-count' });
+  const results = h('div#unit-results');
+  const showResults = () => {
+    const q = search.value.trim().toLowerCase();
+    st.unitQuery = search.value;
+    const hits = [];
+    if (q) {
+      for (const row of st.unitRows.values()) {
+        if (`${row[0]} ${row[1]} ${row[2]}`.toLowerCase().includes(q)) hits.push(row[0]);
+        if (hits.length > UNIT_LIST_MAX) break;
+      }
+    }
+    clear(results,
+      h('p.muted#unit-search-count', { 'aria-live': 'polite' }, !q ? `${st.unitRows.size} units on the map.` : hits.length ? (hits.length > UNIT_LIST_MAX ? `The first ${UNIT_LIST_MAX} matches.` : `${hits.length} match${hits.length === 1 ? '' : 'es'}.`) : 'No unit matches.'),
+      hits.length ? h('ul.items', hits.slice(0, UNIT_LIST_MAX).sort().map((u) => h('li', unitButton(u, inBreach.get(u))))) : null);
+  };
+  search.addEventListener('input', showResults);
+  showResults();
+  const kinds = (f) => [...new Set((f.properties.rules || []).map((r) => r.kind))];
+  clear(
+    el.panelBody,
+    h('p.muted', 'Each item opens its details on the map (Escape closes them). On the map itself: arrow keys pan, + and - zoom, Enter shows what is under the centre.'),
+    h('h2', `Units in breach (${breachList.length})`),
+    breachList.length
+      ? h('ul.items#breach-units', breachList.slice(0, 200).map((u) => h('li', unitButton(u, inBreach.get(u)))))
+      : h('p.empty#breach-units-empty', st.unitRows.size ? 'No unit you can see is in breach.' : session.role === 'observer' ? 'Observers see no unit positions.' : 'No unit positions yet.'),
+    st.unitRows.size ? [h('h2', h('label', { for: 'unit-search' }, 'Find a unit')), search, results] : null,
+    h('h2', `Zones and lines (${st.meta.geojson.features.length})`),
+    h('ul.items#map-features', st.meta.geojson.features.map((f) =>
+      h('li', h('button.item', { type: 'button', dataset: { key: `feature:${f.properties.id}` }, onclick: (e) => showFeature(f, e.currentTarget) },
+        h(`span.swatch.k-${f.properties.style}`, { 'aria-hidden': 'true' }),
+        h('strong', f.properties.id), ` ${f.properties.name !== f.properties.id ? f.properties.name : ''}`,
+        h('span.muted', ` ${f.properties.shape}${kinds(f).length ? `: ${kinds(f).join(', ')}` : ''}`))))),
+  );
+}
+
+function unitButton(u, rules) {
+  const row = st.unitRows.get(u);
+  return h(`button.item${rules ? '.breach' : ''}`, { type: 'button', dataset: { key: `unit:${u}` }, onclick: (e) => showUnit(u, e.currentTarget) },
+    h('strong', u), ` ${row[1]} · ${row[2]} · ${row[3]}`, rules ? h('span.bad', ` in breach: ${rules.join(', ')}`) : null);
 }
 
 // ---------------------------------------------------------------- map
@@ -189,7 +272,9 @@ function buildMap(countries) {
       sources: {
         countries: { type: 'geojson', data: countries },
         agreement: { type: 'geojson', data: st.meta.geojson },
+        // Units carry their party only (the colour); updated by difference (updateData).
         units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        breaches: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         notices: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
@@ -213,14 +298,13 @@ function buildMap(countries) {
         { id: 'notices-line', type: 'line', source: 'notices', paint: { 'line-color': '#b7950b', 'line-width': ['case', ['get', 'selected'], 3, 1.5] } },
         { id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } },
         { id: 'draft-points', type: 'circle', source: 'draft', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#000' } },
-        { id: 'units-breach', type: 'circle', source: 'units', filter: ['==', ['get', 'breach'], true], paint: { 'circle-radius': 10, 'circle-color': '#e00000', 'circle-opacity': 0.35, 'circle-stroke-color': '#e00000', 'circle-stroke-width': 2 } },
+        { id: 'units-breach', type: 'circle', source: 'breaches', paint: { 'circle-radius': 10, 'circle-color': '#e00000', 'circle-opacity': 0.35, 'circle-stroke-color': '#e00000', 'circle-stroke-width': 2 } },
         {
           id: 'units', type: 'circle', source: 'units',
           paint: {
-            'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6],
+            ...UNIT_DOTS.sparse,
             'circle-color': ['match', ['get', 'party'], ...Object.entries(st.colours).flat(), '#555'],
-            // A white edge only when zoomed in: at 10,000 units it doubles the fill work.
-            'circle-stroke-color': '#fff', 'circle-stroke-width': ['step', ['zoom'], 0, 9, 1],
+            'circle-stroke-color': '#fff',
           },
         },
       ],
@@ -238,11 +322,21 @@ function buildMap(countries) {
     refreshUnitsLayer();
     refreshNoticesLayer();
   });
+  // Rendered counts, for people and tests reading the page's state: counted once the map
+  // has stayed still for a moment (while it moves, 'idle' follows every frame, and counting
+  // 10,000 rendered units each time halved the frame rate).
+  let countTimer = 0;
   map.on('idle', () => {
-    // Rendered counts, for people and tests reading the page's state.
-    el.mapDiv.dataset.zones = String(map.queryRenderedFeatures({ layers: ['zones-fill', 'lines'] }).length);
-    el.mapDiv.dataset.renderedUnits = String(map.queryRenderedFeatures({ layers: ['units'] }).length);
+    clearTimeout(countTimer);
+    countTimer = setTimeout(() => {
+      if (!st.map || map.isMoving()) return;
+      el.mapDiv.dataset.zones = String(map.queryRenderedFeatures({ layers: ['zones-fill', 'lines'] }).length);
+      el.mapDiv.dataset.renderedUnits = String(map.queryRenderedFeatures({ layers: ['units'] }).length);
+    }, 300);
   });
+  map.on('movestart', () => clearTimeout(countTimer));
+  map.on('moveend', () => placeLabels());
+  map.on('resize', () => placeLabels());
   map.on('error', (e) => {
     el.mapStatus.textContent = `Map error: ${e.error?.message || e}`;
   });
@@ -257,8 +351,17 @@ function buildMap(countries) {
       return;
     }
     const hits = map.queryRenderedFeatures(e.point, { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
-    if (!hits.length) return;
-    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setDOMContent(popupFor(hits[0])).addTo(map);
+    if (hits.length) openPopup(e.lngLat, popupFor(hits[0]));
+  });
+  // The map by keyboard: MapLibre pans with the arrow keys and zooms with + and -; Enter
+  // opens the details of what is under the cross at the centre (Escape closes them).
+  map.getCanvas().setAttribute('aria-label', 'Map. Arrow keys pan, + and - zoom, Enter shows what is under the centre cross; the Map items tab lists every zone, line and unit.');
+  map.getCanvas().addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    const c = map.project(map.getCenter());
+    const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
+    openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', 'Nothing here: move the map with the arrow keys, or use the Map items tab.'), map.getCanvas());
   });
   for (const layer of ['units', 'zones-fill', 'lines']) {
     map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : 'pointer'));
@@ -268,31 +371,104 @@ function buildMap(countries) {
   return map;
 }
 
+// Unit dots. With thousands of units, drawing the dots is most of a frame's work under a
+// software renderer (it grows with their area), and full-size dots would cover the zones
+// anyway: dense maps get smaller dots, with a white edge only when zoomed well in.
+const DENSE_UNITS = 2000;
+const UNIT_DOTS = {
+  sparse: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6], 'circle-stroke-width': ['step', ['zoom'], 0, 9, 1] },
+  dense: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 9, 2.5, 12, 5], 'circle-stroke-width': ['step', ['zoom'], 0, 12, 1] },
+};
+
 const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
-/** Names of zones and lines as DOM markers (no glyph server for map text), staggered in
- * latitude so that side-by-side strips do not stack their names. */
-function addLabels(map) {
-  st.meta.geojson.features.forEach((f, i) => {
-    const g = f.geometry;
-    const frac = 0.12 + 0.15 * (i % 5);
-    let at;
-    if (g.type === 'LineString') at = g.coordinates[Math.floor((g.coordinates.length - 1) * (1 - frac))];
-    else {
-      const ring = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];
-      const b = bboxOf({ features: [f] });
-      const y = b[1][1] - (b[1][1] - b[0][1]) * frac;
-      const xs = [];
-      for (let k = 0; k + 1 < ring.length; k++) {
-        const [[x1, y1], [x2, y2]] = [ring[k], ring[k + 1]];
-        if ((y1 <= y) !== (y2 <= y)) xs.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
-      }
-      xs.sort((a, b) => a - b);
-      at = xs.length >= 2 ? [(xs[0] + xs[1]) / 2, y] : [(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2];
+// ---------------------------------------------------------------- zone and line labels
+
+// Names of zones and lines as DOM markers (no glyph server for map text), placed so that
+// they never overlap one another or the map's controls: each label has candidate points
+// inside its zone (or along its line), and labels are placed by priority of their rule
+// (exclusion, standoff, cap, none), each at its first candidate whose box is free; one
+// that fits nowhere is hidden until the view leaves room (its details stay in Map items).
+const LABEL_PRIORITY = { exclusion: 0, standoff: 1, cap: 2, none: 3 };
+const LABEL_FRACTIONS = [0.5, 0.3, 0.7, 0.15, 0.85, 0.4, 0.6, 0.22, 0.78, 0.08, 0.92];
+
+/** Candidate points for a feature's label, best first: around a preferred latitude (or
+ * point along a line) that differs from one feature to the next, so that side-by-side
+ * strips do not line their names up in a row. */
+function labelCandidates(f, i = 0) {
+  const pref = [0.5, 0.3, 0.7, 0.4, 0.6][i % 5];
+  const fractions = [...LABEL_FRACTIONS].sort((p, q) => Math.abs(p - pref) - Math.abs(q - pref));
+  const g = f.geometry;
+  if (g.type === 'LineString' || g.type === 'MultiLineString') {
+    const line = g.type === 'LineString' ? g.coordinates : g.coordinates[0];
+    return fractions.map((fr) => line[Math.round((line.length - 1) * fr)]);
+  }
+  const ring = g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0];
+  const b = bboxOf({ features: [f] });
+  const out = [];
+  for (const fr of fractions) {
+    const y = b[1][1] - (b[1][1] - b[0][1]) * fr;
+    const xs = [];
+    for (let k = 0; k + 1 < ring.length; k++) {
+      const [[x1, y1], [x2, y2]] = [ring[k], ring[k + 1]];
+      if ((y1 <= y) !== (y2 <= y)) xs.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
     }
-    const label = h('div.map-label', { title: f.properties.name }, f.properties.id);
-    new maplibregl.Marker({ element: label }).setLngLat(at).addTo(map);
-  });
+    xs.sort((p, q) => p - q);
+    // The widest span inside the ring at this latitude.
+    let best = null;
+    for (let k = 0; k + 1 < xs.length; k += 2) if (!best || xs[k + 1] - xs[k] > best[1] - best[0]) best = [xs[k], xs[k + 1]];
+    if (best) out.push([(best[0] + best[1]) / 2, y]);
+  }
+  return out.length ? out : [[(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2]];
+}
+
+function addLabels(map) {
+  st.labels = st.meta.geojson.features
+    .map((f, i) => {
+      const style = f.properties.style;
+      const element = h(`div.map-label.k-${style}`, { 'aria-hidden': 'true' }, f.properties.id);
+      const candidates = labelCandidates(f, i);
+      const marker = new maplibregl.Marker({ element }).setLngLat(candidates[0]).addTo(map);
+      return { f, element, marker, candidates, priority: (LABEL_PRIORITY[style] ?? 3) + (f.properties.shape === 'line' ? 0.5 : 0) };
+    })
+    .sort((p, q) => p.priority - q.priority);
+  placeLabels();
+}
+
+const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+
+function placeLabels() {
+  const map = st.map;
+  if (!map || !st.labels) return;
+  const box = el.mapDiv.getBoundingClientRect();
+  const rect = (e) => {
+    const r = e.getBoundingClientRect();
+    return { x1: r.left - box.left, y1: r.top - box.top, x2: r.right - box.left, y2: r.bottom - box.top };
+  };
+  // The map's own furniture is taken.
+  const taken = [el.legend, el.mapStatus, ...el.mapDiv.querySelectorAll('.maplibregl-ctrl')].filter((e) => e.offsetParent).map(rect);
+  let shown = 0;
+  for (const l of st.labels) {
+    const w = l.element.offsetWidth + 4;
+    const hgt = l.element.offsetHeight + 2;
+    let placed = null;
+    for (const c of l.candidates) {
+      const p = map.project(c);
+      const r = { x1: p.x - w / 2, y1: p.y - hgt / 2, x2: p.x + w / 2, y2: p.y + hgt / 2 };
+      if (r.x1 < 0 || r.y1 < 0 || r.x2 > box.width || r.y2 > box.height) continue;
+      if (taken.some((t) => overlaps(r, t))) continue;
+      placed = [c, r];
+      break;
+    }
+    l.element.style.visibility = placed ? 'visible' : 'hidden';
+    l.element.dataset.shown = String(!!placed);
+    if (placed) {
+      l.marker.setLngLat(placed[0]);
+      taken.push(placed[1]);
+      shown++;
+    }
+  }
+  el.mapDiv.dataset.labelsShown = String(shown);
 }
 
 function bboxOf(fc) {
@@ -310,14 +486,80 @@ function bboxOf(fc) {
   return b;
 }
 
+// ---------------------------------------------------------------- popups
+
+/** Opens the one popup at `lngLat`; `from` (the control that opened it) gets the focus back
+ * when it closes (by its close button or Escape). */
+function openPopup(lngLat, content, from = document.activeElement) {
+  st.popup?.remove();
+  const popup = new maplibregl.Popup({ maxWidth: '320px', focusAfterOpen: true, closeButton: true })
+    .setLngLat(lngLat)
+    .setDOMContent(h('div.popup-body', { role: 'dialog', 'aria-label': 'Details' }, content))
+    .addTo(st.map);
+  const box = popup.getElement();
+  box.querySelector('.maplibregl-popup-close-button')?.setAttribute('aria-label', 'Close details');
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      popup.remove();
+    }
+  });
+  popup.on('close', () => {
+    if (st.popup === popup) st.popup = null;
+    el.mapDiv.dataset.popup = '';
+    if (from && from.isConnected && (box.contains(document.activeElement) || document.activeElement === document.body)) from.focus();
+  });
+  st.popup = popup;
+  el.mapDiv.dataset.popup = content.dataset?.popup || 'open';
+  return popup;
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && st.popup) st.popup.remove();
+});
+
 function popupFor(f) {
   const p = f.properties;
-  if (f.layer.id === 'units') {
-    return h('div', h('strong', p.unit), h('div', `${p.party} · ${p.category} · ${p.count}`), h('div', 'Reported ', time(p.t)), p.breach ? h('div.bad', 'In breach: ', p.breaches) : null);
-  }
-  if (f.layer.id === 'notices-fill') return h('div', h('strong', `Notice ${p.id}`), h('div', `${p.party} · ${p.kind} · ${p.status}`));
+  if (f.layer.id === 'units') return unitPopup(st.unitNames[f.id]);
+  if (f.layer.id === 'notices-fill') return h('div', { dataset: { popup: `notice:${p.id}` } }, h('strong', `Notice ${p.id}`), h('div', `${p.party} · ${p.kind} · ${p.status}`));
+  return featurePopup(st.meta.geojson.features.find((x) => x.properties.id === p.id) || { properties: p });
+}
+
+function unitPopup(name) {
+  const row = st.unitRows.get(name);
+  if (!row) return h('p', `Unit ${name}: no position.`);
+  const [unit, party, category, count, lon, lat, t] = row;
+  const rules = unitsInBreach().get(unit);
+  return h('div', { dataset: { popup: `unit:${unit}` } },
+    h('strong', unit),
+    h('div', `${party} · ${category} · ${count}`),
+    h('div', 'Reported ', time(t)),
+    h('div.muted', `${lat.toFixed(4)}° N, ${lon.toFixed(4)}° E`),
+    rules ? h('div.bad', 'In breach: ', rules.join(', ')) : h('div.muted', 'No open breach.'));
+}
+
+function featurePopup(f) {
+  const p = f.properties;
   const rules = typeof p.rules === 'string' ? JSON.parse(p.rules) : p.rules || [];
-  return h('div', h('strong', p.name), h('div.muted', p.id), rules.length ? h('ul', rules.map((r) => h('li', `${r.id} (${r.kind})`, ruleDetail(r)))) : h('div.muted', 'No rule names this feature.'));
+  return h('div', { dataset: { popup: `feature:${p.id}` } },
+    h('strong', p.name), h('div.muted', `${p.id} · ${p.shape === 'line' ? 'line' : 'zone'}`),
+    rules.length ? h('ul', rules.map((r) => h('li', `${r.id} (${r.kind})`, ruleDetail(r)))) : h('div.muted', 'No rule names this feature.'));
+}
+
+/** Shows a zone or line from a list: brings it into view and opens its details. */
+function showFeature(f, from) {
+  const at = st.labels?.find((l) => l.f === f)?.marker.getLngLat() || labelCandidates(f)[0];
+  const b = bboxOf({ features: [f] });
+  st.map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
+  openPopup(at, featurePopup(f), from);
+}
+
+function showUnit(name, from) {
+  const row = st.unitRows.get(name);
+  if (!row) return;
+  const at = [row[4], row[5]];
+  if (!st.map.getBounds().contains(at) || st.map.getZoom() < 9) st.map.jumpTo({ center: at, zoom: Math.max(st.map.getZoom(), 10) });
+  openPopup(at, unitPopup(name), from);
 }
 
 function ruleDetail(r) {
@@ -348,8 +590,11 @@ function eventKey(d) {
   return `${d.rule}|${d.unit || ''}|${d.other || ''}`;
 }
 
-/** Open breaches from the feed's engine events, up to `atMs` (report time) if given. */
+/** Open breaches from the feed's engine events, up to `atMs` (report time) if given; kept
+ * until the feed or the time changes (the feed may hold 50,000 items). */
 function openBreaches(atMs) {
+  const key = `${st.lastFeedId}|${st.feed.length}|${atMs}`;
+  if (st.breachCache?.key === key) return st.breachCache.open;
   const open = new Map();
   for (const item of st.feed) {
     if (item.kind !== 'event') continue;
@@ -358,50 +603,164 @@ function openBreaches(atMs) {
     if (/_(breach|exceeded)$/.test(d.kind)) open.set(eventKey(d), d);
     else open.delete(eventKey(d));
   }
+  st.breachCache = { key, open };
   return open;
 }
 
-function refreshUnitsLayer() {
-  if (!st.mapReady || !st.units) return;
-  const breaches = openBreaches(st.replayAt);
+/** Units in breach now (or at the replay time): unit -> rule ids. */
+function unitsInBreach() {
   const inBreach = new Map();
-  for (const d of breaches.values()) {
+  for (const d of openBreaches(st.replayAt).values()) {
     for (const u of [d.unit, d.other]) if (u) inBreach.set(u, [...(inBreach.get(u) || []), d.rule]);
   }
-  // Re-tiling 10,000 points costs; skip it when nothing moved and no breach changed.
-  const signature = `${st.units.engine_time}|${st.units.at}|${st.units.units.length}|${[...inBreach.keys()].join(',')}`;
-  if (signature === st.unitsSignature) return;
-  st.unitsSignature = signature;
-  const features = st.units.units.map(([unit, party, category, count, lon, lat, t]) => ({
-    type: 'Feature',
-    geometry: { type: 'Point', coordinates: [lon, lat] },
-    properties: { unit, party, category, count, t, breach: inBreach.has(unit), breaches: (inBreach.get(unit) || []).join(', ') },
-  }));
-  st.map.getSource('units').setData({ type: 'FeatureCollection', features });
-  el.mapDiv.dataset.units = String(features.length);
-  el.mapDiv.dataset.breachUnits = String(features.filter((f) => f.properties.breach).length);
-  const role = session.role;
-  el.mapStatus.textContent = features.length
-    ? `${features.length} units${st.replayAt != null ? ` as of ${utc(st.replayAt)}` : ''}`
-    : role === 'observer'
+  return inBreach;
+}
+
+/** Timings of the unit layer's updates (for the benchmark in bench/units.mjs), the last 200. */
+st.perf = { updates: [] };
+function notePerf(u) {
+  st.perf.updates.push(u);
+  if (st.perf.updates.length > 200) st.perf.updates.shift();
+}
+
+// Units: the rows the API gave ([unit, party, category, count, lon, lat, t]) by unit, and a
+// numeric feature id per unit, so that the map's source is updated by difference (only the
+// units that moved go to the map's worker) and popups and lists find a unit's details here
+// rather than in the map's tiles, which carry its party only.
+st.unitRows = new Map();
+st.unitIds = new Map();
+st.unitNames = [];
+st.unitsSeq = 0;
+const unitsPending = { full: false, changed: new Map(), frame: 0, fetch: 0 };
+
+function unitId(name) {
+  let id = st.unitIds.get(name);
+  if (id == null) {
+    id = st.unitNames.length;
+    st.unitIds.set(name, id);
+    st.unitNames.push(name);
+  }
+  return id;
+}
+
+const unitFeature = (row) => ({ type: 'Feature', id: unitId(row[0]), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties: { party: row[1] } });
+
+/** Takes an answer of /v1/console/units: all units (`full`) or those that moved. */
+function takeUnits(answer, full) {
+  if (full) {
+    st.unitRows = new Map();
+    unitsPending.changed.clear();
+    unitsPending.full = true;
+  }
+  for (const row of answer.units) {
+    st.unitRows.set(row[0], row);
+    if (!unitsPending.full) unitsPending.changed.set(row[0], row);
+  }
+  scheduleUnits();
+}
+
+/** Map updates wait for the next animation frame, so that bursts of answers (and breaches
+ * arriving with the feed) make one update, and none runs in the middle of a frame. */
+function scheduleUnits() {
+  unitsPending.frame ||= requestAnimationFrame(applyUnits);
+}
+
+function applyUnits() {
+  unitsPending.frame = 0;
+  if (!st.mapReady) return;
+  const t0 = performance.now();
+  const source = st.map.getSource('units');
+  let sent = 0;
+  let done = null;
+  if (unitsPending.full) {
+    const features = [...st.unitRows.values()].map(unitFeature);
+    sent = features.length;
+    done = source.setData({ type: 'FeatureCollection', features }, true);
+  } else if (unitsPending.changed.size) {
+    const add = [];
+    const update = [];
+    for (const row of unitsPending.changed.values()) {
+      if (st.unitIds.has(row[0]) && st.unitsOnMap.has(row[0])) update.push({ id: st.unitIds.get(row[0]), newGeometry: { type: 'Point', coordinates: [row[4], row[5]] } });
+      else add.push(unitFeature(row));
+    }
+    sent = add.length + update.length;
+    done = source.updateData({ add, update }, true);
+  }
+  if (unitsPending.full) st.unitsOnMap = new Set(st.unitRows.keys());
+  else for (const name of unitsPending.changed.keys()) st.unitsOnMap.add(name);
+  unitsPending.full = false;
+  unitsPending.changed.clear();
+  const built = performance.now();
+  const fetch = unitsPending.fetch;
+  done?.then(() => notePerf({ fetch, build: built - t0, setData: performance.now() - built, sent, units: st.unitRows.size }));
+  refreshBreachLayer();
+  const n = st.unitRows.size;
+  const dense = n > DENSE_UNITS;
+  if (dense !== !!st.unitsDense) {
+    st.unitsDense = dense;
+    for (const [k, v] of Object.entries(UNIT_DOTS[dense ? 'dense' : 'sparse'])) st.map.setPaintProperty('units', k, v);
+  }
+  el.mapDiv.dataset.units = String(n);
+  el.mapStatus.textContent = n
+    ? `${n} units${st.replayAt != null ? ` as of ${utc(st.replayAt)}` : ''}`
+    : session.role === 'observer'
       ? 'Observers see no unit positions (the public summary only).'
-      : 'No unit positions yet: waiting for reports.';
+      : st.replayAt != null ? `No unit positions as of ${utc(st.replayAt)}.` : 'No unit positions yet: waiting for reports.';
+  if (st.tab === 'mapitems') render();
+}
+st.unitsOnMap = new Set();
+
+/** The highlight of units in breach: a source of its own with only those units, so that a
+ * breach starting or ending never touches the 10,000-unit source. */
+function refreshBreachLayer() {
+  if (!st.mapReady) return;
+  const inBreach = unitsInBreach();
+  const features = [];
+  for (const [unit, rules] of inBreach) {
+    const row = st.unitRows.get(unit);
+    if (row) features.push({ type: 'Feature', id: unitId(unit), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties: { unit, rules: rules.join(', ') } });
+  }
+  const signature = features.map((f) => `${f.properties.unit}@${f.geometry.coordinates}`).join('|');
+  if (signature !== st.breachSignature) {
+    st.breachSignature = signature;
+    st.map.getSource('breaches').setData({ type: 'FeatureCollection', features });
+  }
+  el.mapDiv.dataset.breachUnits = String(features.length);
+}
+
+/** Called when feed items arrive (breaches may have started or ended). */
+function refreshUnitsLayer() {
+  refreshBreachLayer();
 }
 
 async function pollUnits() {
-  if (st.replayAt != null) return;
+  if (st.replayAt != null || st.polling) return;
+  st.polling = true;
   try {
-    const u = await session.get('/v1/console/units');
-    st.units = u;
+    const t0 = performance.now();
+    const since = st.unitsSeq;
+    const u = await session.get(since ? `/v1/console/units?since=${since}` : '/v1/console/units');
+    if (st.replayAt != null) return;
+    unitsPending.fetch = performance.now() - t0;
+    // A restarted server counts from 0 again: then take everything afresh.
+    if (since && u.seq < since) {
+      st.unitsSeq = 0;
+      return;
+    }
+    st.unitsSeq = u.seq;
+    takeUnits(u, !since);
     st.engineTime = u.engine_time;
     st.serverTimeMs = Date.parse(u.server_time);
     st.serverTimeAt = Date.now();
     if (u.history_from) st.historyFrom = Date.parse(u.history_from);
     updateClock();
     updateSlider();
-    refreshUnitsLayer();
+    el.mapStatus.classList.remove('bad');
   } catch (e) {
-    el.mapStatus.textContent = `Unit positions unavailable: ${e.message}`;
+    el.mapStatus.textContent = `Unit positions unavailable: ${e.message}. Retrying every ${UNITS_POLL_MS / 1000} s.`;
+    el.mapStatus.classList.add('bad');
+  } finally {
+    st.polling = false;
   }
 }
 
@@ -420,12 +779,13 @@ function updateSlider() {
 
 async function replayTo(ms) {
   st.replayAt = ms;
-  el.sliderLabel.textContent = `Replay ${utc(ms)}`;
+  clear(el.sliderLabel, 'Replay ', time(ms));
   el.liveBtn.disabled = false;
   el.mapDiv.dataset.mode = 'replay';
   try {
-    st.units = await session.get(`/v1/console/units?at=${encodeURIComponent(new Date(ms).toISOString())}`);
-    refreshUnitsLayer();
+    const u = await session.get(`/v1/console/units?at=${encodeURIComponent(new Date(ms).toISOString())}`);
+    if (st.replayAt !== ms) return;
+    takeUnits(u, true);
     if (st.tab === 'feed') renderFeed();
   } catch (e) {
     showError(e);
@@ -437,6 +797,7 @@ function goLive() {
   el.sliderLabel.textContent = 'Live';
   el.liveBtn.disabled = true;
   el.mapDiv.dataset.mode = 'live';
+  st.unitsSeq = 0;
   pollUnits();
   if (st.tab === 'feed') renderFeed();
 }
@@ -547,7 +908,7 @@ function renderFeed() {
     shown.length
       ? h('ol.feed#feed', { 'aria-live': 'polite' }, shown.map((i) =>
         h(`li.item.k-${i.kind}${/_(breach|exceeded)$/.test(i.data.kind || '') ? '.breach' : ''}`, { dataset: { kind: itemKind(i), rule: i.data.rule || '' } },
-          h('div.when', { 'aria-label': i.kind === 'event' ? 'report time' : 'server time' }, i.kind === 'event' ? time(i.data.t) : time(i.time)),
+          h('div.when', h('span.sr-only', i.kind === 'event' ? 'Report time ' : 'Server time '), i.kind === 'event' ? time(i.data.t) : time(i.time)),
           h('div.what', feedText(i)),
           i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, 'Show') : null)))
       : h('p.empty#feed-empty', st.feed.length ? 'Nothing matches these filters.' : session.role === 'observer' ? 'Observers see the public summary only; no events are shared with you.' : 'No events yet: they appear here as reports arrive.'),
@@ -659,7 +1020,7 @@ function noticeForm() {
   const leadNote = h('span.muted#lead-note', `lead time ${lead('movement')} min`);
   kind.addEventListener('change', () => (leadNote.textContent = `lead time ${lead(kind.value)} min`));
   const category = h('select#notice-category', st.meta.categories.map((c) => h('option', { value: c.id }, c.name)));
-  const count = h('input#notice-count', { type: 'number', min: 1, value: 10, required: true });
+  const count = h('input#notice-count', { type: 'number', min: 1, value: 10, required: true, 'aria-label': 'Number of forces' });
   const width = h('input#notice-width', { type: 'number', min: 0.1, step: 0.1, value: 2 });
   const desc = h('textarea#notice-description', { rows: 2, maxlength: 4000 });
   const coords = h('textarea#notice-coords', { rows: 3, placeholder: 'lon, lat per line (or draw on the map)', 'aria-describedby': 'draw-count' });

@@ -44,7 +44,7 @@ export function utc(iso) {
 export function time(iso) {
   if (!iso) return h('span.muted', '—');
   const d = new Date(iso);
-  return h('time', { datetime: d.toISOString(), title: `Local time: ${d.toLocaleString()}` }, utc(iso));
+  return h('time', { datetime: d.toISOString(), title: `Local time: ${d.toLocaleString(undefined, { timeZoneName: 'short' })}` }, utc(iso));
 }
 
 /** Value for <input type=datetime-local> meaning UTC. */

@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { chromium } from './pw.js';
 import { writeKeys, signInNode } from './principals.js';
+import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -88,7 +90,7 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-async function signIn(id) {
+async function signIn(id, { before } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Damascus' });
   const page = await context.newPage();
   const errors = [];
@@ -97,6 +99,7 @@ async function signIn(id) {
   page.on('response', (r) => r.status() >= 400 && console.log(`browser ${id}: HTTP ${r.status()} ${r.url().split('?')[0]}`));
   await page.goto(base + '/');
   console.log(`${id}: ${page.url()} ${await page.title()}`);
+  if (before) await before(page);
   await page.setInputFiles('#signin-key', join(data, 'keys', `${id}.key`));
   await page.waitForFunction((id) => document.querySelector('#signin-id').value === id, id);
   await page.click('button[type=submit]');
@@ -135,7 +138,7 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await mapHas(sy.page, 'units', 1);
   await mapHas(sy.page, 'renderedUnits', 1);
   // SY's map holds only SY's units.
-  const parties = await sy.page.evaluate(() => [...new Set(window.__truceline.units.units.map((u) => u[1]))]);
+  const parties = await sy.page.evaluate(() => [...new Set([...window.__truceline.unitRows.values()].map((u) => u[1]))]);
   assert.deepEqual(parties, ['SY']);
   await shot(sy.page, '1-sy-map-feed');
 
@@ -236,4 +239,139 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await shot(us.page, '9-us-observer');
 
   for (const who of [sy, il, ru, us]) assert.deepEqual(who.errors, [], 'no script errors');
+});
+
+// axe-core, from node_modules, put into the page by Playwright (nothing is fetched): the
+// page's CSP allows no inline script, so its source is evaluated through the DevTools
+// protocol rather than added as a <script> tag.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const audits = [];
+
+/** Runs axe on the page as it is now; keeps the report; returns the serious and critical
+ * violations. */
+async function audit(page, name) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
+  const r = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, resultTypes: ['violations', 'incomplete'] }));
+  const violations = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })) }));
+  writeFileSync(join(artifacts, `axe-${name}.json`), JSON.stringify({ url: r.url, timestamp: r.timestamp, testEngine: r.testEngine, passes: r.passes?.length, violations, incomplete: r.incomplete.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, first: v.nodes.slice(0, 400).map((n) => ({ target: n.target, why: [...n.any, ...n.all, ...n.none].map((c) => c.message) })) })) }, null, 2));
+  audits.push({ name, violations: violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length})`) });
+  for (const v of violations) console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Presses Tab (Shift+Tab with `back`) until `pred` holds for the focused element, at most `max` times. */
+async function tabTo(page, pred, arg, { max = 80, back = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate(pred, arg)) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`Tab never reached the element (${pred})`);
+}
+
+const focusRing = (page) => page.evaluate(() => {
+  const s = getComputedStyle(document.activeElement);
+  return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+});
+
+test('by keyboard only: map items and the map open details, Escape closes them; axe finds nothing serious', { timeout: 110_000 }, async () => {
+  let serious = [];
+  // A wrong key file: the sign-in form says what is wrong.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(base + '/');
+    await page.setInputFiles('#signin-key', { name: 'SY.key', mimeType: 'text/plain', buffer: Buffer.from('not a key\n') });
+    await page.fill('#signin-id', 'SY');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /Sign-in failed: This is not a truceline key file/.test(document.querySelector('#signin-status').textContent));
+    serious = serious.concat(await audit(page, 'signin-error'));
+    await shot(page, '13-signin-error');
+    await context.close();
+  }
+  const sy = await signIn('SY', { before: async (page) => (serious = serious.concat(await audit(page, 'signin'))) });
+  pages.push(['sy-keys', sy.page]);
+  const page = sy.page;
+  await page.waitForSelector('#map[data-ready=true]', { timeout: 15_000 });
+  await page.waitForFunction(() => Number(document.querySelector('#map').dataset.units) >= 1, null, { timeout: 15_000 });
+
+  // Times in UTC, the local time (here Damascus, UTC+3) on hover.
+  assert.match(await page.textContent('#engine-time'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+  assert.match(await page.getAttribute('#engine-time time', 'title'), /^Local time: .*GMT\+3/);
+
+  // Zone labels: every one shown at 1280x800, none overlapping another.
+  const labels = await page.evaluate(() => [...document.querySelectorAll('.map-label')].map((e) => ({ id: e.textContent, shown: e.dataset.shown === 'true', r: e.getBoundingClientRect().toJSON() })));
+  const shownLabels = labels.filter((l) => l.shown);
+  console.log(`labels shown: ${shownLabels.length} of ${labels.length}`);
+  assert.equal(shownLabels.length, labels.length, `hidden labels: ${labels.filter((l) => !l.shown).map((l) => l.id)}`);
+  for (const [i, a] of shownLabels.entries()) {
+    for (const b of shownLabels.slice(i + 1)) {
+      const apart = a.r.right <= b.r.left || b.r.right <= a.r.left || a.r.bottom <= b.r.top || b.r.bottom <= a.r.top;
+      assert.ok(apart, `labels ${a.id} and ${b.id} overlap`);
+    }
+  }
+
+  // The tabs: Tab reaches the selected one, End moves to the last (Map items).
+  await tabTo(page, () => document.activeElement?.getAttribute('role') === 'tab');
+  assert.ok(await focusRing(page), 'the focused tab shows a focus ring');
+  await page.keyboard.press('End');
+  await page.waitForSelector('#tab-mapitems[aria-selected=true]');
+  await page.waitForSelector('#map-features button');
+
+  // A zone from the list: Enter opens its details on the map, focus goes into them, Escape
+  // closes them and gives the focus back to the button.
+  await tabTo(page, () => document.activeElement?.closest('#map-features') != null);
+  assert.ok(await focusRing(page), 'the focused item shows a focus ring');
+  const key = await page.evaluate(() => document.activeElement.dataset.key);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((k) => document.querySelector('#map').dataset.popup === k, key);
+  assert.ok(await page.evaluate(() => document.activeElement.closest('.maplibregl-popup') != null), 'focus is in the details');
+  assert.match(await page.textContent('.maplibregl-popup'), new RegExp(key.split(':')[1]));
+  await shot(page, '10-sy-keyboard-zone');
+  serious = serious.concat(await audit(page, 'sy-map-items-popup'));
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.maplibregl-popup') && !document.querySelector('#map').dataset.popup);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.key), key, 'focus back on the item');
+
+  // A unit, found by typing its id: its details, then Escape.
+  await tabTo(page, () => document.activeElement?.id === 'unit-search', null, { back: true });
+  await page.keyboard.type('SY-');
+  await page.waitForSelector('#unit-results button');
+  await tabTo(page, () => document.activeElement?.closest('#unit-results') != null);
+  const unitKey = await page.evaluate(() => document.activeElement.dataset.key);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((k) => document.querySelector('#map').dataset.popup === k, unitKey);
+  assert.match(await page.textContent('.maplibregl-popup'), /Reported/);
+  await shot(page, '11-sy-keyboard-unit');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.maplibregl-popup'));
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.key), unitKey);
+
+  // The map itself: Tab to it; Enter shows what is under the centre; Escape closes it and
+  // the focus stays on the map.
+  await tabTo(page, () => document.activeElement?.classList.contains('maplibregl-canvas'), null, { back: true });
+  assert.ok(await focusRing(page), 'the focused map shows a focus ring');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.maplibregl-popup');
+  await shot(page, '12-sy-keyboard-map');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('.maplibregl-popup'));
+  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('maplibregl-canvas')));
+
+  // axe on each of SY's tabs, and on the mediator's.
+  for (const t of ['feed', 'notices', 'incidents', 'compliance']) {
+    await page.click(`#tab-${t}`);
+    if (t === 'compliance') await page.waitForSelector('section.party');
+    serious = serious.concat(await audit(page, `sy-${t}`));
+  }
+  const ru = await signIn('RU');
+  pages.push(['ru-axe', ru.page]);
+  await ru.page.waitForSelector('#map[data-ready=true]');
+  for (const t of ['feed', 'notices', 'incidents', 'compliance', 'mapitems']) {
+    await ru.page.click(`#tab-${t}`);
+    if (t === 'compliance') await ru.page.waitForSelector('.cap .bar');
+    serious = serious.concat(await audit(ru.page, `ru-${t}`));
+  }
+  writeFileSync(join(artifacts, 'axe-summary.json'), JSON.stringify(audits, null, 2));
+  assert.deepEqual(serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`), [], 'axe: serious or critical violations');
+  for (const who of [sy, ru]) assert.deepEqual(who.errors, [], 'no script errors');
 });

@@ -4,9 +4,11 @@
 //!
 //! - `GET /v1/console/map`: the agreement's zones and lines as GeoJSON, each feature
 //!   carrying the rules that name it, so that the map styles it by rule kind;
-//! - `GET /v1/console/units[?at=RFC3339]`: units as last reported (or as of `at`, from a
-//!   short sampled history), only those the caller may see: the mediator and monitors see
-//!   every unit, a party its own, an observer none.
+//! - `GET /v1/console/units[?at=RFC3339 | ?since=SEQ]`: units as last reported (or as of
+//!   `at`, from a short sampled history), only those the caller may see: the mediator and
+//!   monitors see every unit, a party its own, an observer none. Every answer carries `seq`,
+//!   the tracker's change counter; `since=SEQ` answers only the units reported after that
+//!   answer, so that a console following 10,000 units fetches what moved, not all of them.
 //!
 //! Invariants: the console sees nothing the API would not show the same principal (unit
 //! positions follow the engine events' rule: a party sees its own forces). The tracker is
@@ -50,6 +52,8 @@ struct Sample {
 struct Track {
     party: u16,
     category: u16,
+    /// The tracker's `seq` when this unit was last reported.
+    seq: u64,
     trail: VecDeque<Sample>,
 }
 
@@ -57,6 +61,8 @@ struct Track {
 struct TrackerInner {
     units: HashMap<Box<str>, Track>,
     last_t_ms: Option<i64>,
+    /// Counts the batches observed: a unit reported in batch `n` has `seq == n`.
+    seq: u64,
 }
 
 /// Where each unit was reported, with a short sampled history for the time slider.
@@ -93,6 +99,8 @@ pub fn observe(state: &Arc<AppState>, body: &[u8]) {
     let tracker = tracker(state);
     let a = &state.agreement;
     let mut inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
+    inner.seq += 1;
+    let seq = inner.seq;
     for line in body.split(|&b| b == b'\n') {
         let line = line.trim_ascii();
         if line.is_empty() {
@@ -110,6 +118,7 @@ pub fn observe(state: &Arc<AppState>, body: &[u8]) {
             count: r.count.min(u64::from(u32::MAX)) as u32,
         };
         if let Some(track) = inner.units.get_mut(&*r.unit) {
+            track.seq = seq;
             let n = track.trail.len();
             if n >= 2 && t_ms - track.trail[n - 2].t_ms < SAMPLE_MS {
                 track.trail[n - 1] = sample;
@@ -135,6 +144,7 @@ pub fn observe(state: &Arc<AppState>, body: &[u8]) {
             Track {
                 party: party as u16,
                 category: category as u16,
+                seq,
                 trail: VecDeque::from([sample]),
             },
         );
@@ -284,6 +294,8 @@ async fn map(State(s): State<Arc<AppState>>, _who: Principal) -> Json<Value> {
 struct UnitsQuery {
     #[serde(default)]
     at: Option<String>,
+    #[serde(default)]
+    since: Option<u64>,
 }
 
 /// Whether `who` may see the positions of `party`'s units: the same rule as engine events.
@@ -305,6 +317,10 @@ async fn units(
             .map(crate::clock::parse_ms)
             .transpose()
             .map_err(|e| ApiError::unprocessable(format!("at: {e}")))?;
+    if at_ms.is_some() && q.since.is_some() {
+        return Err(ApiError::unprocessable("at and since do not go together"));
+    }
+    let since = q.since.unwrap_or(0);
     let tracker = tracker(&s);
     let inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
     let a = &s.agreement;
@@ -317,6 +333,9 @@ async fn units(
         }
         if let Some(first) = track.trail.front() {
             earliest = Some(earliest.map_or(first.t_ms, |e| e.min(first.t_ms)));
+        }
+        if track.seq <= since {
+            continue;
         }
         let sample = match at_ms {
             None => track.trail.back(),
@@ -334,16 +353,14 @@ async fn units(
             ]));
         }
     }
+    let (last, seq) = (inner.last_t_ms, inner.seq);
     drop(inner);
-    let last = tracker
-        .inner
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .last_t_ms;
     Ok(Json(json!({
         "columns": ["unit", "party", "category", "count", "lon", "lat", "t"],
         "units": out,
         "at": at_ms.map(crate::clock::rfc3339_ms),
+        "seq": seq,
+        "since": q.since,
         "engine_time": last.map(crate::clock::rfc3339_ms),
         "server_time": crate::clock::rfc3339_ms(s.clock.now_ms()),
         "history_from": earliest.map(crate::clock::rfc3339_ms),

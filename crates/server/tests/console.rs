@@ -200,4 +200,36 @@ async fn units_follow_the_access_rules_and_replay_from_history() {
     assert!((then[0].2 - 36.0).abs() < 1e-4, "{then:?}");
     let (status, _) = s.get_json("/v1/console/units?at=yesterday", "RU-MP").await;
     assert_eq!(status, 422);
+
+    // Following changes: `since` the last answer's `seq` gives only the units reported after.
+    let seq = all["seq"].as_u64().expect("seq");
+    let (_, none) = s
+        .get_json(&format!("/v1/console/units?since={seq}"), "RU")
+        .await;
+    assert!(units(&none).is_empty(), "nothing moved: {none}");
+    assert_eq!(none["seq"].as_u64(), Some(seq));
+    s.report(&report(
+        "2025-12-01T01:05:00Z",
+        "IL-1",
+        "IL",
+        "tank",
+        35.7,
+        33.1,
+    ))
+    .await;
+    let (_, moved) = s
+        .get_json(&format!("/v1/console/units?since={seq}"), "RU")
+        .await;
+    let moved = units(&moved);
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0].0, "IL-1");
+    assert!((moved[0].2 - 35.7).abs() < 1e-4);
+    let (_, sy_moved) = s
+        .get_json(&format!("/v1/console/units?since={seq}"), "SY")
+        .await;
+    assert!(units(&sy_moved).is_empty(), "SY does not see IL move");
+    let (status, _) = s
+        .get_json("/v1/console/units?since=1&at=2025-12-01T00:30:00Z", "RU")
+        .await;
+    assert_eq!(status, 422);
 }
