@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use truceline_engine::{classify_chunk, AgreementSource, Engine};
+use truceline_engine::{classify_chunk_into, AgreementSource, ClassifiedChunk, Engine};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -29,12 +29,19 @@ fn main() {
     let mut first_line = 1u64;
     // Whole-line chunks of about 1 MiB, as the replay command cuts them.
     let mut start = 0;
+    let mut chunk = ClassifiedChunk::default();
     while start < bytes.len() {
         let mut end = (start + (1 << 20)).min(bytes.len());
         while end < bytes.len() && bytes[end - 1] != b'\n' {
             end += 1;
         }
-        let chunk = classify_chunk(engine.classifier(), &bytes[start..end], first_line);
+        // Recycled, as the replay command recycles its chunks.
+        classify_chunk_into(
+            engine.classifier(),
+            &bytes[start..end],
+            first_line,
+            &mut chunk,
+        );
         first_line += chunk.line_count;
         engine
             .apply_chunk(&chunk, &mut events)

@@ -718,6 +718,10 @@ impl Engine {
         }
     }
 
+    /// Out of line for the same reason as [`Classifier::distance_m`]: inlined into
+    /// `apply`, the compiler hoisted the grid query's cos(latitude) above the loop over
+    /// rules, one libm call a report even with no separation rule in the agreement.
+    #[inline(never)]
     fn apply_separation(
         &mut self,
         rule: RuleIndex,
