@@ -110,7 +110,20 @@ pub(super) struct Layout {
     head: Literal,
     values: [(Field, Literal); MAX_VALUES],
     len: usize,
+    /// The values come in [`CANONICAL_ORDER`].
+    canonical: bool,
 }
+
+/// The order of the spec's examples.
+const CANONICAL_ORDER: [Field; MAX_VALUES] = [
+    Field::T,
+    Field::Unit,
+    Field::Party,
+    Field::Category,
+    Field::Count,
+    Field::Lon,
+    Field::Lat,
+];
 
 impl Layout {
     /// The layout of a line the general reader accepted, if it can serve the next lines.
@@ -125,10 +138,12 @@ impl Layout {
             let next_start = spans.get(i + 1).map_or(line.len(), |next| next.1 as usize);
             values[i] = (field?, Literal::new(line.get(end as usize..next_start)?)?);
         }
+        let order = values[..spans.len()].iter().map(|(field, _)| *field);
         let layout = Layout {
             head,
             values,
             len: spans.len(),
+            canonical: order.eq(CANONICAL_ORDER),
         };
         // Only `count` may be left out of a report; the general reader refuses a line
         // without the others, so this holds for every layout it teaches.
@@ -161,6 +176,9 @@ impl Layout {
         if !self.head.is_at(line, 0) {
             return None;
         }
+        if self.canonical {
+            return self.read_canonical(line);
+        }
         let mut at = self.head.len;
         let (mut t, mut unit, mut party, mut category) = ("", "", "", "");
         let mut count = Count::Missing;
@@ -187,6 +205,44 @@ impl Layout {
                 party: Cow::Borrowed(party),
                 category: Cow::Borrowed(category),
                 count,
+                lon,
+                lat,
+            },
+            at,
+        ))
+    }
+
+    /// [`Layout::read_prefix`] for the order the spec's examples and every producer we
+    /// know write, as straight-line code: no dispatch on the field, which is a tenth of
+    /// the reading.
+    #[inline(always)]
+    fn read_canonical<'a>(&self, line: &'a [u8]) -> Option<(Fields<'a>, usize)> {
+        let mut at = self.head.len;
+        let literal = |i: usize, at: &mut usize| -> Option<()> {
+            let after = &self.values[i].1;
+            after.is_at(line, *at).then(|| *at += after.len)
+        };
+        let t = string(line, &mut at)?;
+        literal(0, &mut at)?;
+        let unit = string(line, &mut at)?;
+        literal(1, &mut at)?;
+        let party = string(line, &mut at)?;
+        literal(2, &mut at)?;
+        let category = string(line, &mut at)?;
+        literal(3, &mut at)?;
+        let count = whole(line, &mut at)?;
+        literal(4, &mut at)?;
+        let lon = float(line, &mut at)?;
+        literal(5, &mut at)?;
+        let lat = float(line, &mut at)?;
+        literal(6, &mut at)?;
+        Some((
+            Fields {
+                t: Cow::Borrowed(t),
+                unit: Cow::Borrowed(unit),
+                party: Cow::Borrowed(party),
+                category: Cow::Borrowed(category),
+                count: Count::Whole(count),
                 lon,
                 lat,
             },
