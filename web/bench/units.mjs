@@ -12,6 +12,10 @@
 //
 // Run from web/ after `cargo build --release -p truceline`:
 //   node bench/units.mjs            (N=10000 RUNS=3 SECONDS=8 UPDATE_MS=1000 MOVE=2000)
+// To see where a frame's time goes: HIDE=units,land (layer ids) measures without those
+// layers; PROFILE=1 prints the main thread's top functions (self time); TRACE=FILE writes a
+// Chrome trace of the window (the renderer and GPU process threads); XEVAL='js' runs a
+// line in the page first (for experiments, say a paint property).
 // The binary is $TRUCELINE_BIN, else $CARGO_TARGET_DIR/release/truceline, else
 // ../target/release/truceline. Chromium runs headless with software WebGL (SwiftShader
 // through ANGLE; flags in tests/pw.js): a real GPU draws much faster, so these figures are
@@ -159,7 +163,7 @@ try {
     const m = await page.evaluate((seconds) => new Promise((ok) => {
       const st = window.__truceline;
       const map = st.map;
-      const before = st.perf.updates.length;
+      const before = st.perf?.updates.length ?? 0;
       const long = [];
       const obs = new PerformanceObserver((l) => long.push(...l.getEntries().map((e) => e.duration)));
       obs.observe({ type: 'longtask' });
@@ -177,7 +181,7 @@ try {
         if (now - start < seconds * 1000) requestAnimationFrame(tick);
         else {
           obs.disconnect();
-          const updates = st.perf.updates.slice(before);
+          const updates = st.perf?.updates.slice(before) ?? [];
           ok({ frames: times.length, ms: now - start, times, long, updates, rendered: Number(document.querySelector('#map').dataset.renderedUnits) });
         }
       };

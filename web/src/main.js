@@ -279,7 +279,9 @@ function buildMap(countries) {
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
-        { id: 'sea', type: 'background', paint: { 'background-color': '#c9dbe8' } },
+        // No background layer: the sea is the map element's CSS background, seen through
+        // the canvas where no land is drawn (a background layer is one more full-screen
+        // pass per frame: a third of the frame time under a software renderer).
         { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#f4f1ea' } },
         { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': '#9a9a9a', 'line-width': 0.8 } },
         {
@@ -319,7 +321,7 @@ function buildMap(countries) {
     addLabels(map);
     st.mapReady = true;
     el.mapDiv.dataset.ready = 'true';
-    refreshUnitsLayer();
+    scheduleUnits(); // units that arrived before the map was ready
     refreshNoticesLayer();
   });
   // Rendered counts, for people and tests reading the page's state: counted once the map
