@@ -357,10 +357,16 @@ function buildMap(countries) {
   });
   // The map by keyboard: MapLibre pans with the arrow keys and zooms with + and -; Enter
   // opens the details of what is under the cross at the centre (Escape closes them).
-  map.getCanvas().setAttribute('aria-label', 'Map. Arrow keys pan, + and - zoom, Enter shows what is under the centre cross; the Map items tab lists every zone, line and unit.');
+  map.getCanvas().setAttribute('aria-label', 'Map. Arrow keys pan, + and - zoom, Enter shows what is under the centre cross (or, while drawing a notice or picking a place, takes the centre); the Map items tab lists every zone, line and unit.');
   map.getCanvas().addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
     e.preventDefault();
+    // Drawing a notice's place, or picking an incident's: Enter takes the centre.
+    if (st.pickPlace) return st.pickPlace(map.getCenter());
+    if (st.draft.mode) {
+      st.draft.points.push([round6(map.getCenter().lng), round6(map.getCenter().lat)]);
+      return refreshDraft();
+    }
     const c = map.project(map.getCenter());
     const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
     openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', 'Nothing here: move the map with the arrow keys, or use the Map items tab.'), map.getCanvas());
@@ -1120,7 +1126,7 @@ function incidentForm() {
       st.pickPlace = null;
       pick.textContent = 'Pick on map';
     };
-    pick.textContent = 'Click the map…';
+    pick.textContent = 'Click the map (or Enter on it)…';
   } }, 'Pick on map');
   return h('details.notice-form#incident-form', h('summary', 'Report an incident'),
     h('form', { onsubmit: async (e) => {

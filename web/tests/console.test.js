@@ -6,12 +6,19 @@
 // - a breach appears in the feed within seconds of the reports that cause it;
 // - SY gives a notice; IL never sees it before the mediator relays it; the mediator relays
 //   it and IL acknowledges it in its own browser context; SY sees the acknowledgement live.
+// Then, by keyboard only (Tab, Enter, Escape, and End on the tabs): the Map items list and
+// the map itself open a zone's, a unit's and the centre's details, Escape closes them and
+// the focus comes back; zone labels are all shown at 1280x800 and none overlap; times are
+// UTC with the local time on hover; a wrong key file says so; and axe-core finds no
+// serious or critical violation on the sign-in page and on every tab as SY and as the
+// mediator (reports: test-artifacts/axe-*.json, with axe-summary.json).
 // (Not `truceline demo`: its scaled clock also runs the sign-in tokens, which then last
 // 1.5 s at 600x; see the report to the lead.)
 //
 // Run from web/: `npm test` (node --test). The binary is $TRUCELINE_BIN, else
 // $CARGO_TARGET_DIR/release/truceline, else ../target/release/truceline; Chromium is
-// $CHROMIUM, else /usr/bin/chromium. Screenshots go to web/test-artifacts/ (gitignored).
+// $CHROMIUM, else /usr/bin/chromium. Screenshots and axe reports go to web/test-artifacts/
+// (gitignored).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -356,6 +363,19 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('.maplibregl-popup'));
   assert.ok(await page.evaluate(() => document.activeElement.classList.contains('maplibregl-canvas')));
+
+  // A notice's area drawn by keyboard: "Draw on map", then Enter on the map takes its centre.
+  await tabTo(page, () => document.activeElement?.getAttribute('role') === 'tab');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#tab-notices[aria-selected=true]');
+  await tabTo(page, () => document.activeElement?.id === 'draw');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#draw[aria-pressed=true]');
+  await tabTo(page, () => document.activeElement?.classList.contains('maplibregl-canvas'), null, { back: true });
+  for (const key of ['Enter', 'ArrowRight', 'Enter', 'ArrowDown', 'Enter']) await page.keyboard.press(key);
+  await page.waitForFunction(() => document.querySelector('#draw-count').textContent === '3 points');
+  await shot(page, '14-sy-keyboard-draw');
 
   // axe on each of SY's tabs, and on the mediator's.
   for (const t of ['feed', 'notices', 'incidents', 'compliance']) {
