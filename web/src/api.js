@@ -65,7 +65,9 @@ async function problem(res) {
 async function postJson(path, body, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) }).catch(() => {
+    throw new ApiError(0, 'the server does not answer (network error)');
+  });
   if (!res.ok) throw await problem(res);
   return res.status === 204 ? null : res.json();
 }
@@ -130,7 +132,9 @@ export class Session {
   /** fetch with the token; on 401 signs in again with the key and tries once more. A
    * status in `pass` comes back as the response instead of an error. */
   async authed(path, init = {}, pass = []) {
-    const go = () => fetch(path, { ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${this.token}` } });
+    const go = () => fetch(path, { ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${this.token}` } }).catch(() => {
+      throw new ApiError(0, 'the server does not answer (network error)');
+    });
     let res = await go();
     if (res.status === 401 && this.key) {
       try {

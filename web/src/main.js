@@ -709,11 +709,11 @@ function applyUnits() {
     for (const [k, v] of Object.entries(UNIT_DOTS[dense ? 'dense' : 'sparse'])) st.map.setPaintProperty('units', k, v);
   }
   el.mapDiv.dataset.units = String(n);
-  el.mapStatus.textContent = n
+  el.mapStatus.textContent = (st.noBasemap ? 'No basemap. ' : '') + (n
     ? `${n} units${st.replayAt != null ? ` as of ${utc(st.replayAt)}` : ''}`
     : session.role === 'observer'
       ? 'Observers see no unit positions (the public summary only).'
-      : st.replayAt != null ? `No unit positions as of ${utc(st.replayAt)}.` : 'No unit positions yet: waiting for reports.';
+      : st.replayAt != null ? `No unit positions as of ${utc(st.replayAt)}.` : 'No unit positions yet: waiting for reports.');
   if (st.tab === 'mapitems') render();
 }
 st.unitsOnMap = new Set();
@@ -918,7 +918,7 @@ function renderFeed() {
         h(`li.item.k-${i.kind}${/_(breach|exceeded)$/.test(i.data.kind || '') ? '.breach' : ''}`, { dataset: { kind: itemKind(i), rule: i.data.rule || '' } },
           h('div.when', h('span.sr-only', i.kind === 'event' ? 'Report time ' : 'Server time '), i.kind === 'event' ? time(i.data.t) : time(i.time)),
           h('div.what', feedText(i)),
-          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, 'Show') : null)))
+          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', dataset: { key: `show:${i.id}` }, 'aria-label': `Show ${i.data.unit || i.data.rule || 'event'} on the map`, onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, 'Show') : null)))
       : h('p.empty#feed-empty', st.feed.length ? 'Nothing matches these filters.' : session.role === 'observer' ? 'Observers see the public summary only; no events are shared with you.' : 'No events yet: they appear here as reports arrive.'),
     items.length > FEED_RENDER_MAX ? h('p.muted', `Showing the latest ${FEED_RENDER_MAX} of ${items.length}.`) : null,
   );
@@ -968,7 +968,7 @@ function isOverdue(n) {
 
 function noticeActions(n) {
   const out = [];
-  const act = (label, fn, cls = '') => h(`button${cls}`, { type: 'button', dataset: { action: label.toLowerCase() }, onclick: async () => { try { await fn(); await loadNotices(); renderNotices(); } catch (e) { showError(e); } } }, label);
+  const act = (label, fn, cls = '') => h(`button${cls}`, { type: 'button', dataset: { action: label.toLowerCase(), key: `${n.id}:${label}` }, onclick: async () => { try { await fn(); await loadNotices(); renderNotices(); } catch (e) { showError(e); } } }, label);
   if (session.role === 'mediator' && n.status === 'submitted') out.push(act('Relay', () => session.post(`/v1/notices/${n.id}/relay`, {})));
   const relayedToMe = n.relay?.to?.includes(session.id);
   if (relayedToMe && ['relayed', 'overdue'].includes(n.status) && !(n.answers || []).some((a) => a.party === session.id)) {
@@ -1177,7 +1177,7 @@ function renderIncidents() {
     st.incidents.length
       ? h('ul.incidents#incidents', st.incidents.slice(0, 300).map((i) =>
         h(`li.incident.s-${i.status}`, { dataset: { id: i.id } },
-          h('button.link', { type: 'button', onclick: () => { st.selectedIncident = i.id; renderIncidents(); } }, i.id), ' ',
+          h('button.link', { type: 'button', dataset: { key: `incident:${i.id}` }, onclick: () => { st.selectedIncident = i.id; renderIncidents(); } }, i.id), ' ',
           h('span.badge', i.status), ` ${humanKind((i.draft || i).category)} · about ${i.about.join(', ') || '—'} · `, time(i.opened_at))))
       : h('p.empty#incidents-empty', session.role === 'observer' ? 'Observers see the public summary only.' : 'No incidents that you may see.'),
   );
@@ -1278,7 +1278,8 @@ async function start() {
     const [meta, agreement, countriesTopo] = await Promise.all([
       session.get('/v1/console/map'),
       session.get('/v1/agreement'),
-      fetch(countriesUrl).then((r) => (r.ok ? r.json() : Promise.reject(new Error('basemap missing')))),
+      // Without the basemap the agreement is still worth showing: say so on the map.
+      fetch(countriesUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null),
     ]);
     st.meta = meta;
     st.agreement = agreement;
@@ -1286,7 +1287,9 @@ async function start() {
     st.feed = [];
     layout();
     renderLegend();
-    buildMap(feature(countriesTopo, countriesTopo.objects.countries));
+    buildMap(countriesTopo ? feature(countriesTopo, countriesTopo.objects.countries) : { type: 'FeatureCollection', features: [] });
+    st.noBasemap = !countriesTopo;
+    if (st.noBasemap) el.mapStatus.textContent = 'The basemap (country outlines) did not load; the agreement is shown without it.';
     await Promise.all([loadFeed(), loadNotices(), loadIncidents(), pollUnits()]);
     connectStream();
     st.pollTimer = setInterval(() => {

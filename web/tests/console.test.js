@@ -57,6 +57,7 @@ const trigger = tracks.slice(calm.length, tracks.findIndex((l) => JSON.parse(l).
 const more = tracks.slice(calm.length + trigger.length, 1500);
 
 let server, base, data, browser, monitorToken;
+let serverGone = false;
 
 async function postReports(lines) {
   const r = await fetch(`${base}/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${monitorToken}`, 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
@@ -102,7 +103,7 @@ async function signIn(id, { before } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && console.log(`browser ${id}: ${m.text()}`));
+  page.on('console', (m) => m.type() === 'error' && !serverGone && console.log(`browser ${id}: ${m.text()}`));
   page.on('response', (r) => r.status() >= 400 && console.log(`browser ${id}: HTTP ${r.status()} ${r.url().split('?')[0]}`));
   await page.goto(base + '/');
   console.log(`${id}: ${page.url()} ${await page.title()}`);
@@ -392,6 +393,15 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
     serious = serious.concat(await audit(ru.page, `ru-${t}`));
   }
   writeFileSync(join(artifacts, 'axe-summary.json'), JSON.stringify(audits, null, 2));
+
+  // The server dies (last, since the tests share it; SIGKILL, as a graceful stop would wait
+  // for the open streams): the console says so, on the live status and on the map, rather
+  // than showing stale positions as if live.
+  serverGone = true;
+  server.kill('SIGKILL');
+  await ru.page.waitForFunction(() => /reconnecting/.test(document.querySelector('#live-status').textContent), null, { timeout: 15_000 });
+  await ru.page.waitForFunction(() => /Unit positions unavailable: the server does not answer/.test(document.querySelector('#map-status').textContent), null, { timeout: 15_000 });
+  await shot(ru.page, '15-ru-server-gone');
   assert.deepEqual(serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`), [], 'axe: serious or critical violations');
   for (const who of [sy, ru]) assert.deepEqual(who.errors, [], 'no script errors');
 });
