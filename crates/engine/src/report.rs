@@ -46,12 +46,7 @@ impl ReportReader {
     /// Reads one line (without its newline).
     #[inline]
     pub fn read<'a>(&mut self, line: &'a [u8]) -> Result<RawReport<'a>, String> {
-        if line.len() > MAX_LINE_BYTES {
-            return Err(format!(
-                "line of {} bytes: a report is at most {MAX_LINE_BYTES}",
-                line.len()
-            ));
-        }
+        check_length(line)?;
         let fields = match self.layout.as_ref().and_then(|layout| layout.read(line)) {
             Some(fields) => fields,
             None => self.read_unlike_the_last(line)?,
@@ -87,7 +82,12 @@ impl ReportReader {
         if line.iter().all(u8::is_ascii_whitespace) {
             return (taken, None);
         }
-        (taken, Some(self.read(line)))
+        // The layout was tried above and did not fit; the general readers take the line.
+        let read = match check_length(line).and_then(|()| self.read_unlike_the_last(line)) {
+            Ok(fields) => fields.check(&mut self.dates),
+            Err(message) => Err(message),
+        };
+        (taken, Some(read))
     }
 
     /// A line laid out unlike the one before: the general fast reader, which teaches the
@@ -105,6 +105,16 @@ impl ReportReader {
             None => slow_fields(line),
         }
     }
+}
+
+fn check_length(line: &[u8]) -> Result<(), String> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(format!(
+            "line of {} bytes: a report is at most {MAX_LINE_BYTES}",
+            line.len()
+        ));
+    }
+    Ok(())
 }
 
 /// The fields, not yet checked for meaning.

@@ -90,6 +90,12 @@ impl Literal {
         })
     }
 
+    /// Steps `at` over this literal if `line[at..]` starts with it.
+    #[inline(always)]
+    fn skip(&self, line: &[u8], at: &mut usize) -> Option<()> {
+        self.is_at(line, *at).then(|| *at += self.len)
+    }
+
     /// Whether `line[at..]` starts with this literal.
     #[inline(always)]
     fn is_at(&self, line: &[u8], at: usize) -> bool {
@@ -193,10 +199,7 @@ impl Layout {
                 Field::Lon => lon = float(line, &mut at)?,
                 Field::Lat => lat = float(line, &mut at)?,
             }
-            if !after.is_at(line, at) {
-                return None;
-            }
-            at += after.len;
+            after.skip(line, &mut at)?;
         }
         Some((
             Fields {
@@ -218,10 +221,7 @@ impl Layout {
     #[inline(always)]
     fn read_canonical<'a>(&self, line: &'a [u8]) -> Option<(Fields<'a>, usize)> {
         let mut at = self.head.len;
-        let literal = |i: usize, at: &mut usize| -> Option<()> {
-            let after = &self.values[i].1;
-            after.is_at(line, *at).then(|| *at += after.len)
-        };
+        let literal = |i: usize, at: &mut usize| self.values[i].1.skip(line, at);
         let t = string(line, &mut at)?;
         literal(0, &mut at)?;
         let unit = string(line, &mut at)?;
@@ -395,13 +395,7 @@ fn whole(line: &[u8], at: &mut usize) -> Option<u64> {
 fn float(line: &[u8], at: &mut usize) -> Option<f64> {
     let negative = line.get(*at) == Some(&b'-');
     let mut i = *at + usize::from(negative);
-    let word = word_at(line, i);
-    let whole_digits = leading_digits(word);
-    if whole_digits == 0 || whole_digits == 8 || (whole_digits > 1 && word as u8 == b'0') {
-        return None;
-    }
-    let mut mantissa = digits_value(word, whole_digits);
-    i += whole_digits;
+    let mut mantissa = whole(line, &mut i)?;
     let mut fraction_digits = 0;
     if line.get(i) == Some(&b'.') {
         let word = word_at(line, i + 1);
