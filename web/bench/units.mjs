@@ -21,13 +21,13 @@
 // through ANGLE; flags in tests/pw.js): a real GPU draws much faster, so these figures are
 // a floor. A screenshot goes to test-artifacts/bench-units.png.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, ARGS } from '../tests/pw.js';
 import { writeKeys, signInNode } from '../tests/principals.js';
+import { binary, startServer } from '../tests/server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = (k, d) => Number(process.env[k] ?? d);
@@ -37,26 +37,11 @@ const SECONDS = env('SECONDS', 8);
 const UPDATE_MS = env('UPDATE_MS', 1000);
 const MOVE = Math.min(env('MOVE', 2000), N);
 
-const bin = process.env.TRUCELINE_BIN || [process.env.CARGO_TARGET_DIR, join(root, 'target')].filter(Boolean).map((d) => join(d, 'release', 'truceline')).find(existsSync);
-if (!bin) throw new Error('no truceline binary: build it with `cargo build --release -p truceline` or set TRUCELINE_BIN');
+const bin = binary(root);
 
 const data = mkdtempSync(join(tmpdir(), 'truceline-bench-'));
 writeKeys(data, ['IL', 'SY', 'RU', 'RU-MP', 'US']);
-const server = spawn(bin, ['serve', '--agreement', join(root, 'examples/golan-illustrative'), '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-let out = '';
-const base = await new Promise((ok, fail) => {
-  const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 20_000);
-  const onData = (c) => {
-    out += c;
-    const m = out.match(/ on (http:\/\/[\d.:]+) /);
-    if (m) {
-      clearTimeout(timer);
-      ok(m[1]);
-    }
-  };
-  server.stdout.on('data', onData);
-  server.stderr.on('data', onData);
-});
+const { server, base } = await startServer(bin, join(root, 'examples/golan-illustrative'), data);
 const token = await signInNode(base, data, 'RU-MP');
 
 // Units spread over the example's area, each on its own side: IL west of the lines, SY east.

@@ -22,14 +22,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { chromium } from './pw.js';
 import { writeKeys, signInNode } from './principals.js';
+import { binary, startServer } from './server.js';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
@@ -38,16 +38,6 @@ const root = resolve(here, '../..');
 const example = join(root, 'examples/golan-illustrative');
 const artifacts = join(here, '..', 'test-artifacts');
 const BREACH_LATENCY_MS = 5000;
-
-function binary() {
-  if (process.env.TRUCELINE_BIN) return process.env.TRUCELINE_BIN;
-  const dirs = [process.env.CARGO_TARGET_DIR, join(root, 'target')].filter(Boolean);
-  for (const d of dirs) {
-    const p = join(d, 'release', 'truceline');
-    if (existsSync(p)) return p;
-  }
-  throw new Error('no truceline binary: build it with `cargo build --release -p truceline` or set TRUCELINE_BIN');
-}
 
 const tracks = readFileSync(join(example, 'tracks.jsonl'), 'utf8').split('\n').filter(Boolean);
 const firstBreach = JSON.parse(readFileSync(join(example, 'expected.jsonl'), 'utf8').split('\n')[0]);
@@ -70,22 +60,7 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   data = mkdtempSync(join(tmpdir(), 'truceline-console-'));
   writeKeys(data, ['IL', 'SY', 'RU', 'RU-MP', 'US']);
-  server = spawn(binary(), ['serve', '--agreement', example, '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  base = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 20_000);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = out.match(/ on (http:\/\/[\d.:]+) /);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => fail(new Error(`server exited (${code}):\n${out}`)));
-  });
+  ({ server, base } = await startServer(binary(root), example, data));
   monitorToken = await signInNode(base, data, 'RU-MP');
   browser = await chromium();
 });
