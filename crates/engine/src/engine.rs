@@ -301,6 +301,17 @@ pub struct ReportRef<'a> {
     pub hits: &'a [Hit],
 }
 
+/// A unit as the engine last saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitView<'a> {
+    pub name: &'a str,
+    pub party: PartyIndex,
+    pub category: CategoryIndex,
+    pub count: u64,
+    pub lon: f64,
+    pub lat: f64,
+}
+
 #[derive(Debug)]
 struct UnitState {
     name: Arc<str>,
@@ -309,6 +320,19 @@ struct UnitState {
     count: u64,
     lon: f64,
     lat: f64,
+}
+
+impl UnitState {
+    fn view(&self) -> UnitView<'_> {
+        UnitView {
+            name: &self.name,
+            party: self.party,
+            category: self.category,
+            count: self.count,
+            lon: self.lon,
+            lat: self.lat,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -508,6 +532,20 @@ impl Engine {
 
     pub fn unit_count(&self) -> usize {
         self.units.len()
+    }
+
+    /// A unit as last reported, by name.
+    pub fn unit(&self, name: &str) -> Option<UnitView<'_>> {
+        let hash = self.hasher.hash_one(name);
+        let units = &self.units;
+        self.unit_index
+            .find(hash, |&i| &*units[i as usize].name == name)
+            .map(|&i| units[i as usize].view())
+    }
+
+    /// Every unit as last reported, in the order they were first reported.
+    pub fn units(&self) -> impl Iterator<Item = UnitView<'_>> {
+        self.units.iter().map(UnitState::view)
     }
 
     /// The time of the last report applied.

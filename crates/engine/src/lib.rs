@@ -23,7 +23,7 @@ pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
 pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
-pub use engine::{Classifier, Engine, Hit, ReportRef};
+pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport, ReportReader};
 pub use time::Timestamp;

@@ -544,6 +544,24 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     got.sort();
     want.sort();
     prop_assert_eq!(got, want, "agreement:\n{}\n{}", toml, geojson);
+
+    // The engine's view of each unit is its last report.
+    let mut last: BTreeMap<String, (f64, f64, u64)> = BTreeMap::new();
+    for &(_, unit, lon, lat, count) in &s.reports {
+        last.insert(format!("u{unit}"), (lon, lat, count));
+    }
+    prop_assert_eq!(engine.unit_count(), last.len());
+    prop_assert_eq!(engine.units().count(), last.len());
+    for (name, &(lon, lat, count)) in &last {
+        let view = engine.unit(name);
+        prop_assert!(view.is_some(), "unit {} is not known", name);
+        let view = view.unwrap();
+        prop_assert_eq!(
+            (view.name, view.lon, view.lat, view.count),
+            (name.as_str(), lon, lat, count)
+        );
+    }
+    prop_assert!(engine.unit("nobody").is_none());
     Ok(())
 }
 

@@ -205,16 +205,16 @@ async fn reports(State(s): S, who: Principal, body: Bytes) -> ApiResult<Json<Val
 /// /v1/reports` does (the demo's replay calls it in-process).
 pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResult<Value> {
     let classifier = Arc::clone(s.live.classifier());
-    let tee = body.clone();
     let w = who.clone();
+    // The batch's hash is for the ledger and the answer, not the engine: it is taken
+    // while the events' feed items are being synced.
+    let body_for_hash = body.clone();
     let prepared = if body.len() > 64 * 1024 {
         blocking(move || crate::live::prepare(&classifier, &body, &w)).await?
     } else {
         crate::live::prepare(&classifier, &body, who)?
     };
-    let sha = hex::encode(prepared.sha256);
     let applied = s.live.apply(prepared).await?;
-    crate::console::observe(s, &tee);
     // The batch and its events go into the ledger; the answer waits until they are durable.
     let st = Arc::clone(s);
     let submitter = who.id.clone();
@@ -234,7 +234,6 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
         applied.first_t.to_string(),
         applied.last_t.to_string(),
     );
-    let sha2 = sha.clone();
     // The events' feed items are committed by the feed's writer meanwhile; the answer
     // waits for both.
     let announced = async {
@@ -242,11 +241,13 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
             s.feed.wait_announced(last.item.id).await;
         }
     };
-    let (receipt, ()) = tokio::join!(
-        blocking(move || record_batch(&st, &submitter, batch, count, &first, &last, &sha2, events)),
-        announced
-    );
-    let receipt = receipt?;
+    let recorded = blocking(move || {
+        let sha = hex::encode(Sha256::digest(&body_for_hash));
+        record_batch(&st, &submitter, batch, count, &first, &last, &sha, events)
+            .map(|index| (index, sha))
+    });
+    let (recorded, ()) = tokio::join!(recorded, announced);
+    let (receipt, sha) = recorded?;
     let visible: Vec<Value> = applied
         .events
         .iter()
@@ -362,7 +363,7 @@ struct StreamQuery {
     kind: Option<String>,
 }
 
-/// A keep-alive comment, sent when a stream has been idle this long.
+/// A keep-alive comment is sent this often, so that proxies keep an idle stream open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Most bytes one write to a stream carries when it has fallen behind.
 const MAX_CHUNK_BYTES: usize = 256 * 1024;
@@ -388,7 +389,7 @@ async fn stream(
         .or(q.last_event_id)
         // A new subscriber without an id starts at the present.
         .unwrap_or_else(|| s.feed.last_id());
-    let rx = s.feed.subscribe();
+    let rx = s.feed.subscribe_as(&who);
     let state = StreamState {
         s: Arc::clone(&s),
         who,
@@ -397,6 +398,7 @@ async fn stream(
         pending: Default::default(),
         catching_up: true,
         kind: q.kind,
+        keep_alive: Box::pin(tokio::time::sleep(KEEP_ALIVE)),
         _guard: guard,
     };
     // Each item's message was encoded once, when it was published; a stream only picks
@@ -448,11 +450,18 @@ async fn stream(
             if !chunk.is_empty() {
                 break;
             }
-            match tokio::time::timeout(KEEP_ALIVE, st.rx.recv()).await {
-                Ok(Ok(item)) => st.pending.push_back(item),
-                Ok(Err(RecvError::Lagged(_))) => st.catching_up = true,
-                Ok(Err(RecvError::Closed)) => return None,
-                Err(_) => return Some((Ok(Bytes::from_static(b":\n\n")), st)),
+            // One timer for the stream's life, not one per wait: a wait that registered
+            // and dropped a timer cost every stream a trip to the timer wheel per item.
+            tokio::select! {
+                got = st.rx.recv() => match got {
+                    Ok(item) => st.pending.push_back(item),
+                    Err(RecvError::Lagged(_)) => st.catching_up = true,
+                    Err(RecvError::Closed) => return None,
+                },
+                () = &mut st.keep_alive => {
+                    st.keep_alive.as_mut().reset(tokio::time::Instant::now() + KEEP_ALIVE);
+                    return Some((Ok(Bytes::from_static(b":\n\n")), st));
+                }
             }
         }
         let bytes = if chunk.len() == 1 {
@@ -480,6 +489,8 @@ struct StreamState {
     pending: std::collections::VecDeque<Arc<FeedItem>>,
     catching_up: bool,
     kind: Option<String>,
+    /// When the next keep-alive comment is due (every [`KEEP_ALIVE`], busy or idle).
+    keep_alive: std::pin::Pin<Box<tokio::time::Sleep>>,
     _guard: Subscriber,
 }
 

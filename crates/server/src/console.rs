@@ -15,7 +15,7 @@
 //! bounded: at most [`MAX_TRACKED_UNITS`] units and [`TRAIL_POINTS`] samples each.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -24,7 +24,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use truceline_engine::agreement::{Role, RuleKind};
+use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
+use truceline_engine::ReportRef;
 
 use crate::access::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -50,8 +51,8 @@ struct Sample {
 }
 
 struct Track {
-    party: u16,
-    category: u16,
+    party: PartyIndex,
+    category: CategoryIndex,
     /// The tracker's `seq` when this unit was last reported.
     seq: u64,
     trail: VecDeque<Sample>,
@@ -71,85 +72,48 @@ pub struct Tracker {
     inner: Mutex<TrackerInner>,
 }
 
-type Registry = Mutex<Vec<(Weak<AppState>, Arc<Tracker>)>>;
-
-fn registry() -> &'static Registry {
-    static R: OnceLock<Registry> = OnceLock::new();
-    R.get_or_init(Default::default)
-}
-
-/// The tracker of `state`, made on first use.
-pub fn tracker(state: &Arc<AppState>) -> Arc<Tracker> {
-    let mut r = registry().lock().unwrap_or_else(|e| e.into_inner());
-    r.retain(|(w, _)| w.strong_count() > 0);
-    if let Some((_, t)) = r
-        .iter()
-        .find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(state)))
-    {
-        return Arc::clone(t);
-    }
-    let t = Arc::new(Tracker::default());
-    r.push((Arc::downgrade(state), Arc::clone(&t)));
-    t
-}
-
-/// Notes the positions of a batch of reports the engine has applied (so every line is
-/// valid; one that is not is skipped).
-pub fn observe(state: &Arc<AppState>, body: &[u8]) {
-    let tracker = tracker(state);
-    let a = &state.agreement;
-    let mut inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
-    inner.seq += 1;
-    let seq = inner.seq;
-    // One reader for the whole body: its lines share a layout and a date, which makes
-    // reading them again a small fraction of what the engine's own reading cost.
-    let mut reader = truceline_engine::ReportReader::default();
-    let mut at = 0;
-    while at < body.len() {
-        let (taken, read) = reader.read_line(&body[at..]);
-        at += taken;
-        let Some(Ok(r)) = read else {
-            continue;
-        };
-        let t_ms = r.t.0 / 1_000_000;
-        inner.last_t_ms = Some(inner.last_t_ms.map_or(t_ms, |l| l.max(t_ms)));
-        let sample = Sample {
-            t_ms,
-            lon: r.lon as f32,
-            lat: r.lat as f32,
-            count: r.count.min(u64::from(u32::MAX)) as u32,
-        };
-        if let Some(track) = inner.units.get_mut(&*r.unit) {
-            track.seq = seq;
-            let n = track.trail.len();
-            if n >= 2 && t_ms - track.trail[n - 2].t_ms < SAMPLE_MS {
-                track.trail[n - 1] = sample;
-            } else {
-                if n == TRAIL_POINTS {
-                    track.trail.pop_front();
+impl Tracker {
+    /// Notes the positions of a batch the engine has applied, in engine order (the engine
+    /// thread calls this after each batch, so a unit's trail never goes back in time).
+    pub fn observe<'a>(&self, reports: impl Iterator<Item = ReportRef<'a>>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.seq += 1;
+        let seq = inner.seq;
+        for r in reports {
+            let t_ms = r.t.0 / 1_000_000;
+            inner.last_t_ms = Some(inner.last_t_ms.map_or(t_ms, |l| l.max(t_ms)));
+            let sample = Sample {
+                t_ms,
+                lon: r.lon as f32,
+                lat: r.lat as f32,
+                count: r.count.min(u64::from(u32::MAX)) as u32,
+            };
+            if let Some(track) = inner.units.get_mut(r.unit) {
+                track.seq = seq;
+                let n = track.trail.len();
+                if n >= 2 && t_ms - track.trail[n - 2].t_ms < SAMPLE_MS {
+                    track.trail[n - 1] = sample;
+                } else {
+                    if n == TRAIL_POINTS {
+                        track.trail.pop_front();
+                    }
+                    track.trail.push_back(sample);
                 }
-                track.trail.push_back(sample);
+                continue;
             }
-            continue;
+            if inner.units.len() >= MAX_TRACKED_UNITS {
+                continue;
+            }
+            inner.units.insert(
+                r.unit.into(),
+                Track {
+                    party: r.party,
+                    category: r.category,
+                    seq,
+                    trail: VecDeque::from([sample]),
+                },
+            );
         }
-        if inner.units.len() >= MAX_TRACKED_UNITS {
-            continue;
-        }
-        let (Some(party), Some(category)) = (
-            a.parties.iter().position(|p| *p.id == *r.party),
-            a.categories.iter().position(|c| *c.id == *r.category),
-        ) else {
-            continue;
-        };
-        inner.units.insert(
-            r.unit.to_string().into_boxed_str(),
-            Track {
-                party: party as u16,
-                category: category as u16,
-                seq,
-                trail: VecDeque::from([sample]),
-            },
-        );
     }
 }
 
@@ -323,8 +287,7 @@ async fn units(
         return Err(ApiError::unprocessable("at and since do not go together"));
     }
     let since = q.since.unwrap_or(0);
-    let tracker = tracker(&s);
-    let inner = tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let inner = s.tracker.inner.lock().unwrap_or_else(|e| e.into_inner());
     let a = &s.agreement;
     let mut out = Vec::new();
     let mut earliest: Option<i64> = None;

@@ -84,7 +84,12 @@ struct Inner {
 
 pub struct Feed {
     inner: Mutex<Inner>,
+    /// Every item, for readers that pick items themselves (webhooks).
     tx: broadcast::Sender<Arc<FeedItem>>,
+    /// Per principal, the items it may see, so that a stream is woken only for those: an
+    /// event about one party's forces wakes neither the other party's streams nor the
+    /// observers'. Made on a principal's first subscription; the agreement bounds them.
+    views: Mutex<Vec<(Principal, broadcast::Sender<Arc<FeedItem>>)>>,
     persist: std::sync::mpsc::SyncSender<Vec<Arc<FeedItem>>>,
     store: Arc<dyn Store>,
     /// The last announced id, for async waiters and blocking ones.
@@ -111,6 +116,7 @@ impl Feed {
                 ring: VecDeque::new(),
             }),
             tx,
+            views: Mutex::new(Vec::new()),
             persist,
             store,
             announced: watch::channel(last).0,
@@ -159,8 +165,19 @@ impl Feed {
                 inner.ring.push_back(Arc::clone(item));
             }
         }
+        // No receivers is not an error: nobody is listening.
+        {
+            let views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+            for (who, tx) in views.iter() {
+                if tx.receiver_count() == 0 {
+                    continue;
+                }
+                for item in batch.iter().filter(|i| i.audience.allows(who)) {
+                    let _ = tx.send(Arc::clone(item));
+                }
+            }
+        }
         for item in batch {
-            // No receivers is not an error: nobody is listening.
             let _ = self.tx.send(item);
         }
         self.announced.send_replace(last);
@@ -228,8 +245,22 @@ impl Feed {
         }
     }
 
+    /// Every item as it is announced.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedItem>> {
         self.tx.subscribe()
+    }
+
+    /// The items `who` may see as they are announced. Items announced before the call are
+    /// in [`Self::after`] (an item is in memory before it is broadcast), so a reader that
+    /// subscribes first and then catches up misses none; it may get one twice, by id.
+    pub fn subscribe_as(&self, who: &Principal) -> broadcast::Receiver<Arc<FeedItem>> {
+        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, tx)) = views.iter().find(|(p, _)| p == who) {
+            return tx.subscribe();
+        }
+        let (tx, rx) = broadcast::channel(BROADCAST_DEPTH);
+        views.push((who.clone(), tx));
+        rx
     }
 
     /// The id of the last item announced (durable).
@@ -287,6 +318,67 @@ impl Feed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use truceline_engine::agreement::Role;
+
+    fn principal(id: &str, role: Role) -> Principal {
+        Principal {
+            id: id.into(),
+            role,
+        }
+    }
+
+    /// A principal's channel carries exactly the items it may see, in feed order; one that
+    /// subscribes later finds the earlier ones in memory.
+    #[test]
+    fn a_principal_is_sent_only_what_it_may_see() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(&dir.path().join("server.db")).unwrap();
+        let feed = Feed::open(Arc::new(store)).unwrap();
+        let il = principal("IL", Role::Party);
+        let sy = principal("SY", Role::Party);
+        let monitor = principal("RU-MP", Role::Monitor);
+        let mediator = principal("RU", Role::Mediator);
+        let mut rx: Vec<_> = [&il, &sy, &monitor, &mediator]
+            .iter()
+            .map(|p| feed.subscribe_as(p))
+            .collect();
+        let audiences = [
+            Audience::ids(["IL".to_string()]),
+            Audience::ids(["SY".to_string()]).with_monitors(),
+            Audience {
+                public: true,
+                ..Audience::default()
+            },
+            Audience::ids(["IL".to_string(), "SY".to_string()]),
+        ];
+        let items = audiences
+            .iter()
+            .map(|a| NewItem {
+                kind: "event",
+                time_ms: 0,
+                audience: a.clone(),
+                data: serde_json::json!({}),
+            })
+            .collect();
+        feed.publish_durable(items);
+        let got: Vec<Vec<u64>> = rx
+            .iter_mut()
+            .map(|r| std::iter::from_fn(|| r.try_recv().ok().map(|i| i.id)).collect())
+            .collect();
+        assert_eq!(
+            got,
+            [vec![1, 3, 4], vec![2, 3, 4], vec![2, 3], vec![1, 2, 3, 4]]
+        );
+        let mut late = feed.subscribe_as(&il);
+        assert!(late.try_recv().is_err());
+        let seen: Vec<u64> = feed
+            .visible_after(&il, 0, 10)
+            .0
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(seen, [1, 3, 4]);
+    }
 
     #[test]
     fn an_sse_message_is_encoded_once_per_line_of_data() {

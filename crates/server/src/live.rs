@@ -7,16 +7,17 @@
 //! the first report is applied, so that bad input never changes state.
 
 use std::collections::{BTreeMap, HashMap};
+
 use std::ops::Range;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
 use truceline_engine::engine::MAX_UNITS;
 use truceline_engine::{Agreement, Classifier, Engine, Event, Hit, ReportRef, Timestamp};
 
 use crate::access::{Audience, Principal};
+use crate::console::Tracker;
 use crate::error::ApiError;
 use crate::feed::{Feed, FeedItem, NewItem};
 
@@ -44,7 +45,6 @@ pub struct Prepared {
     reports: Vec<Prepared1>,
     names: String,
     hits: Vec<Hit>,
-    pub sha256: [u8; 32],
 }
 
 impl Prepared {
@@ -56,6 +56,22 @@ impl Prepared {
     }
     fn unit(&self, r: &Prepared1) -> &str {
         &self.names[r.unit.start as usize..r.unit.end as usize]
+    }
+    fn report<'a>(&'a self, r: &Prepared1) -> ReportRef<'a> {
+        ReportRef {
+            t: r.t,
+            unit: self.unit(r),
+            party: r.party,
+            category: r.category,
+            count: r.count,
+            lon: r.lon,
+            lat: r.lat,
+            hits: &self.hits[r.hits.start as usize..r.hits.end as usize],
+        }
+    }
+    /// The reports in body order.
+    pub fn reports(&self) -> impl Iterator<Item = ReportRef<'_>> {
+        self.reports.iter().map(|r| self.report(r))
     }
 }
 
@@ -71,16 +87,17 @@ pub fn prepare(
             "observers do not submit position reports",
         ));
     }
-    let mut out = Prepared {
-        sha256: Sha256::digest(bytes).into(),
-        ..Prepared::default()
-    };
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    let mut out = Prepared::default();
+    // One reader for the whole body: lines written alike are read by the layout the
+    // first of them taught it.
+    let mut reader = truceline_engine::ReportReader::default();
+    let mut at = 0;
+    let mut line_no = 0u64;
+    while at < bytes.len() {
+        line_no += 1;
+        let (taken, read) = reader.read_line(&bytes[at..]);
+        at += taken;
+        let Some(read) = read else { continue };
         if out.reports.len() == MAX_BATCH_REPORTS {
             return Err(ApiError::too_large(format!(
                 "more than {MAX_BATCH_REPORTS} reports in one batch; split it"
@@ -91,7 +108,7 @@ pub fn prepare(
                 "line {line_no}: {m}; nothing in this batch was applied"
             ))
         };
-        let report = truceline_engine::parse_report(line).map_err(bad)?;
+        let report = read.map_err(bad)?;
         if who.role == Role::Party && report.party != who.id {
             return Err(ApiError::forbidden(format!(
                 "line {line_no}: {} may report only its own units, not {:?}'s",
@@ -140,16 +157,6 @@ pub struct LiveEvent {
     pub position: Option<[f64; 2]>,
 }
 
-/// A unit as last reported.
-#[derive(Debug, Clone)]
-struct UnitState {
-    party: PartyIndex,
-    category: CategoryIndex,
-    count: u64,
-    lon: f64,
-    lat: f64,
-}
-
 /// The present, for summaries and notice checks.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Snapshot {
@@ -180,6 +187,7 @@ impl Live {
         agreement: Arc<Agreement>,
         feed: Arc<Feed>,
         sink: EventSink,
+        tracker: Arc<Tracker>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Live {
         let classifier = Arc::new(Classifier::new(agreement));
@@ -189,8 +197,8 @@ impl Live {
             engine,
             feed,
             sink,
+            tracker,
             clock,
-            units: HashMap::new(),
             open: BTreeMap::new(),
             batch: 0,
         };
@@ -235,8 +243,8 @@ struct Worker {
     engine: Engine,
     feed: Arc<Feed>,
     sink: EventSink,
+    tracker: Arc<Tracker>,
     clock: Arc<dyn crate::clock::Clock>,
-    units: HashMap<Box<str>, UnitState>,
     /// Breaches now open, keyed by rule, unit and other unit.
     open: BTreeMap<BreachKey, Event>,
     batch: u64,
@@ -296,8 +304,8 @@ impl Worker {
             last = Some(r.t);
             let unit = p.unit(r);
             let known = self
-                .units
-                .get(unit)
+                .engine
+                .unit(unit)
                 .map(|u| (u.party, u.category))
                 .or_else(|| new_units.get(unit).copied());
             match known {
@@ -322,7 +330,7 @@ impl Worker {
                 }
             }
         }
-        if self.units.len() + new_units.len() > MAX_UNITS {
+        if self.engine.unit_count() + new_units.len() > MAX_UNITS {
             return Err(ApiError::unprocessable(format!(
                 "the engine holds at most {MAX_UNITS} units"
             )));
@@ -334,42 +342,12 @@ impl Worker {
         self.check(p)?;
         events.clear();
         for r in &p.reports {
-            let unit = p.unit(r);
-            let report = ReportRef {
-                t: r.t,
-                unit,
-                party: r.party,
-                category: r.category,
-                count: r.count,
-                lon: r.lon,
-                lat: r.lat,
-                hits: &p.hits[r.hits.start as usize..r.hits.end as usize],
-            };
-            if let Err(message) = self.engine.apply(&report, events) {
+            if let Err(message) = self.engine.apply(&p.report(r), events) {
                 // Checked above; reaching this is a bug, and the reports before it stand.
                 return Err(ApiError::internal(format!(
                     "line {}: engine refused a checked report: {message}",
                     r.line
                 )));
-            }
-            match self.units.get_mut(unit) {
-                Some(u) => {
-                    u.count = r.count;
-                    u.lon = r.lon;
-                    u.lat = r.lat;
-                }
-                None => {
-                    self.units.insert(
-                        unit.into(),
-                        UnitState {
-                            party: r.party,
-                            category: r.category,
-                            count: r.count,
-                            lon: r.lon,
-                            lat: r.lat,
-                        },
-                    );
-                }
             }
         }
         self.batch += 1;
@@ -381,7 +359,7 @@ impl Worker {
             let position = e
                 .unit
                 .as_deref()
-                .and_then(|u| self.units.get(u))
+                .and_then(|u| self.engine.unit(u))
                 .map(|u| [u.lon, u.lat]);
             positions.push(position);
             let key = (e.rule.clone(), e.unit.clone(), e.other.clone());
@@ -417,6 +395,9 @@ impl Worker {
         if !paired.is_empty() {
             (self.sink)(&paired);
         }
+        // The console's tracker after the events: they are on their way to the feed's
+        // writer already, and the map's positions can wait for this.
+        self.tracker.observe(p.reports());
         Ok(Applied {
             batch: self.batch,
             count: p.reports.len(),
@@ -441,8 +422,8 @@ impl Worker {
                     continue;
                 };
                 let total = self
-                    .units
-                    .values()
+                    .engine
+                    .units()
                     .filter(|u| {
                         u.party == *party && u.category == *category && z.contains(u.lon, u.lat)
                     })
@@ -452,10 +433,98 @@ impl Worker {
             }
         }
         Snapshot {
-            units: self.units.len(),
+            units: self.engine.unit_count(),
             last_report_t: self.engine.last_report_time().map(|t| t.to_string()),
             cap_totals,
             open_breaches: self.open.values().cloned().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classifier() -> Classifier {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/golan-illustrative"
+        );
+        let text = std::fs::read_to_string(format!("{dir}/agreement.toml")).unwrap();
+        let zones = std::fs::read_to_string(format!("{dir}/zones.geojson")).unwrap();
+        let (agreement, _) =
+            crate::policy::load(&text, "agreement.toml", &zones, "zones.geojson").unwrap();
+        Classifier::new(Arc::new(agreement))
+    }
+
+    fn example_lines(n: usize) -> Vec<String> {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/golan-illustrative"
+        );
+        std::fs::read_to_string(format!("{dir}/tracks.jsonl"))
+            .unwrap()
+            .lines()
+            .take(n)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn mediator() -> Principal {
+        Principal {
+            id: "UNDOF".into(),
+            role: Role::Mediator,
+        }
+    }
+
+    /// A body read with one reader (lines laid out alike share a layout) reads as each line
+    /// read on its own, whatever the line breaks, and a bad line is named by its number
+    /// counting blank lines.
+    #[test]
+    fn a_body_reads_as_its_lines_and_a_bad_line_is_named() {
+        let classifier = classifier();
+        let lines = example_lines(40);
+        let mut body = String::new();
+        let mut line_of = Vec::new();
+        let mut line_no = 0;
+        for (i, l) in lines.iter().enumerate() {
+            body.push_str(l);
+            body.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+            line_no += 1;
+            line_of.push(line_no);
+            if i % 7 == 0 {
+                body.push_str("  \n");
+                line_no += 1;
+            }
+        }
+        let prepared = prepare(&classifier, body.as_bytes(), &mediator()).unwrap();
+        assert_eq!(prepared.len(), lines.len());
+        for (got, line) in prepared.reports().zip(&lines) {
+            let want = truceline_engine::parse_report(line.as_bytes()).unwrap();
+            assert_eq!(
+                (got.t, got.unit, got.count, got.lon, got.lat),
+                (want.t, &*want.unit, want.count, want.lon, want.lat)
+            );
+            let mut hits = Vec::new();
+            let (party, category) = classifier.classify(&want, &mut hits).unwrap();
+            assert_eq!(
+                (got.party, got.category, got.hits),
+                (party, category, &hits[..])
+            );
+        }
+        let numbers: Vec<u64> = prepared.reports.iter().map(|r| r.line).collect();
+        assert_eq!(numbers, line_of);
+
+        // A bad line after lines laid out alike (the layout's path), then one unlike them.
+        for bad in [
+            lines[0].replace("\"lat\":", "\"lat\":9"),
+            lines[0]
+                .replace(',', ", ")
+                .replace("\"count\":", "\"count\":-"),
+        ] {
+            let body = format!("{}\n\n{}\n{bad}\n{}\n", lines[1], lines[2], lines[3]);
+            let e = prepare(&classifier, body.as_bytes(), &mediator()).unwrap_err();
+            assert!(e.to_string().contains("line 4:"), "{bad}: {e}");
         }
     }
 }

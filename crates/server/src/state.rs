@@ -42,6 +42,8 @@ pub struct AppState {
     pub agreement: Arc<Agreement>,
     pub auth: Auth,
     pub live: Live,
+    /// Units as last reported, for the console's map; the engine thread feeds it.
+    pub tracker: Arc<crate::console::Tracker>,
     pub feed: Arc<Feed>,
     pub mech: Arc<Mechanism>,
     pub ledger: Arc<Ledger>,
@@ -156,10 +158,12 @@ impl AppState {
         let sink: crate::live::EventSink = Arc::new(move |events: &[LiveEvent]| {
             let _ = events_tx.send(events.to_vec());
         });
+        let tracker = Arc::new(crate::console::Tracker::default());
         let live = Live::start(
             Arc::clone(&agreement),
             Arc::clone(&feed),
             sink,
+            Arc::clone(&tracker),
             Arc::clone(&config.clock),
         );
         if ledger.size() == 0 {
@@ -198,6 +202,7 @@ impl AppState {
             ),
             agreement,
             live,
+            tracker,
             feed,
             mech,
             ledger,
