@@ -330,6 +330,18 @@ impl Ledger {
         body: Value,
         time_ms: u64,
     ) -> Result<Receipt, AppendError> {
+        self.submit_own(kind, audience, body, time_ms)?.wait()
+    }
+
+    /// [`Self::append_own`] without waiting: entries one thread submits are committed in
+    /// that order, and those queued together share one commit (one fsync).
+    pub fn submit_own(
+        &self,
+        kind: &str,
+        audience: Vec<String>,
+        body: Value,
+        time_ms: u64,
+    ) -> Result<Pending, AppendError> {
         let draft = Draft {
             seq: 1,
             time_ms,
@@ -341,9 +353,7 @@ impl Ledger {
         .normalise()?;
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Request::Own(draft, reply))?;
-        answer
-            .recv()
-            .map_err(|_| AppendError::Stopped("writer thread ended".into()))?
+        Ok(Pending { answer })
     }
 
     fn send(&self, request: Request) -> Result<(), AppendError> {

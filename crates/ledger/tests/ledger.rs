@@ -128,6 +128,39 @@ fn concurrent_appends_share_commits_and_all_land() {
     verify(&export(&ledger, FULL_VIEW)).unwrap();
 }
 
+/// Entries one thread queues without waiting land in that order, in fewer commits than
+/// entries, and each receipt is its own.
+#[test]
+fn own_entries_queued_together_land_in_order_and_share_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ledger, _) = open(dir.path());
+    let before = ledger.size();
+    let pending: Vec<_> = (0..200u64)
+        .map(|i| {
+            ledger
+                .submit_own(
+                    "test/queued",
+                    vec!["israel".into()],
+                    json!({"i": i}),
+                    1_000 + i,
+                )
+                .unwrap()
+        })
+        .collect();
+    let indices: Vec<u64> = pending
+        .into_iter()
+        .map(|p| p.wait().unwrap().index)
+        .collect();
+    assert_eq!(indices, (before..before + 200).collect::<Vec<_>>());
+    let checkpoints = SqliteStore::open(dir.path().join("ledger.sqlite3"))
+        .unwrap()
+        .checkpoints()
+        .unwrap()
+        .len();
+    assert!(checkpoints < 200, "{checkpoints} commits for 200 entries");
+    verify(&export(&ledger, FULL_VIEW)).unwrap();
+}
+
 #[test]
 fn reopening_keeps_everything_and_continues() {
     let dir = tempfile::tempdir().unwrap();

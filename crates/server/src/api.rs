@@ -278,9 +278,10 @@ fn record_batch(
     let fail = |e: truceline_ledger::ledger::AppendError| {
         ApiError::unavailable(format!("the ledger refused the batch: {e}"))
     };
+    // Queued together so that they share one commit, then waited for.
     let receipt = s
         .ledger
-        .append_own("reports/batch", vec![submitter.to_owned()], json!({"batch": batch, "submitter": submitter, "count": count, "first_t": first, "last_t": last, "sha256": sha}), now)
+        .submit_own("reports/batch", vec![submitter.to_owned()], json!({"batch": batch, "submitter": submitter, "count": count, "first_t": first, "last_t": last, "sha256": sha}), now)
         .map_err(fail)?;
     // One entry per audience, so that each party's export shows it only its own events.
     let monitors: Vec<String> = s
@@ -298,17 +299,24 @@ fn record_batch(
             None => groups.push((ids, vec![event])),
         }
     }
+    let mut pending = Vec::with_capacity(groups.len());
     for (ids, events) in groups {
-        s.ledger
-            .append_own(
-                "engine/events",
-                ids,
-                json!({"batch": batch, "events": events}),
-                now,
-            )
-            .map_err(fail)?;
+        pending.push(
+            s.ledger
+                .submit_own(
+                    "engine/events",
+                    ids,
+                    json!({"batch": batch, "events": events}),
+                    now,
+                )
+                .map_err(fail)?,
+        );
     }
-    Ok(receipt.index)
+    let index = receipt.wait().map_err(fail)?.index;
+    for p in pending {
+        p.wait().map_err(fail)?;
+    }
+    Ok(index)
 }
 
 #[derive(Deserialize)]
