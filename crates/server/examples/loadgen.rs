@@ -15,8 +15,10 @@
 //! that caused it.
 //!
 //! It measures reports a second (the median over whole 1-second windows), the latency from
-//! sending the batch that carries a breaching (or clearing) report to a subscriber receiving
-//! the event, whether every subscriber received exactly the events its principal may see
+//! the time the batch that carries a breaching (or clearing) report was due to the event
+//! reaching a subscriber's socket (the kernel's receive time) and to this program's read of
+//! it (one thread reads every stream, so the last subscribers of an event are read late),
+//! whether every subscriber received exactly the events its principal may see
 //! (checked against `GET /v1/feed` under the same principal), and the process's peak RSS
 //! (server and load generator together: they share the process).
 //!
