@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 use std::hash::BuildHasher;
 use truceline_geometry::distance_point_point_m;
 
@@ -374,7 +374,10 @@ pub struct Engine {
     last_t: Option<Timestamp>,
     units: Vec<UnitState>,
     unit_index: HashTable<u32>,
-    hasher: FxBuildHasher,
+    /// Seeded at random: unit names are chosen by the parties, who are adversaries, and an
+    /// unkeyed hash (Fx) would let one pick names that all collide and make every lookup a
+    /// scan. foldhash costs about what Fx does.
+    hasher: foldhash::fast::RandomState,
     /// Unit-major bitsets: predicate bits (what held at the last report) and, for
     /// exclusion and standoff rules, whether the unit is in breach.
     predicate_words: usize,
@@ -508,7 +511,7 @@ impl Engine {
             last_t: None,
             units: Vec::new(),
             unit_index: HashTable::new(),
-            hasher: FxBuildHasher,
+            hasher: foldhash::fast::RandomState::default(),
             predicate_words,
             rule_words: n_rules.div_ceil(64).max(1),
             predicate_bits: Vec::new(),
