@@ -315,6 +315,9 @@ pub struct UnitView<'a> {
 #[derive(Debug)]
 struct UnitState {
     name: Arc<str>,
+    /// The name's first 16 bytes packed ([`PackedId::pack`]): a lookup compares these words
+    /// instead of following `name` to the heap, which the streaming input keeps evicting.
+    name_words: [u64; 2],
     party: PartyIndex,
     category: CategoryIndex,
     count: u64,
@@ -540,10 +543,22 @@ impl Engine {
     /// A unit as last reported, by name.
     pub fn unit(&self, name: &str) -> Option<UnitView<'_>> {
         let hash = self.hasher.hash_one(name);
+        self.index_of(name, hash, &PackedId::pack(name))
+            .map(|i| self.units[i as usize].view())
+    }
+
+    /// The index of the unit called `name`, given its hash and packed words.
+    #[inline]
+    fn index_of(&self, name: &str, hash: u64, words: &[u64; 2]) -> Option<u32> {
         let units = &self.units;
         self.unit_index
-            .find(hash, |&i| &*units[i as usize].name == name)
-            .map(|&i| units[i as usize].view())
+            .find(hash, |&i| {
+                let u = &units[i as usize];
+                u.name_words == *words
+                    && u.name.len() == name.len()
+                    && (name.len() <= 16 || *u.name == *name)
+            })
+            .copied()
     }
 
     /// Every unit as last reported, in the order they were first reported.
@@ -621,11 +636,8 @@ impl Engine {
     /// Finds or adds the unit, refusing a change of party or category.
     fn unit_for(&mut self, report: &ReportRef) -> Result<u32, String> {
         let hash = self.hasher.hash_one(report.unit);
-        let units = &self.units;
-        if let Some(&index) = self
-            .unit_index
-            .find(hash, |&i| &*units[i as usize].name == report.unit)
-        {
+        let words = PackedId::pack(report.unit);
+        if let Some(index) = self.index_of(report.unit, hash, &words) {
             let state = &self.units[index as usize];
             if state.party != report.party {
                 return Err(format!(
@@ -654,6 +666,7 @@ impl Engine {
         let index = self.units.len() as u32;
         self.units.push(UnitState {
             name: Arc::from(report.unit),
+            name_words: words,
             party: report.party,
             category: report.category,
             count: 0,
