@@ -108,9 +108,20 @@ function stop() {
 
 // ---------------------------------------------------------------- layout
 
+/** Local times beside every UTC time (remembered in this browser, where it may store). */
+function showLocalTimes(on) {
+  document.body.classList.toggle('show-local', on);
+  try { localStorage.setItem('truceline.showLocal', on ? '1' : '0'); } catch { /* storage off: this page only */ }
+}
+
+function localTimesWanted() {
+  try { return localStorage.getItem('truceline.showLocal') === '1'; } catch { return false; }
+}
+
 const el = {};
 
 function layout() {
+  document.body.classList.toggle('show-local', localTimesWanted());
   el.noticeForm = null;
   el.incidentForm = null;
   el.clock = h('span.clock#engine-time', { title: 'Engine time: the time of the last report applied' }, 'no reports yet');
@@ -138,6 +149,7 @@ function layout() {
       h('span.spacer'),
       'Engine time ',
       el.clock,
+      h('label.local-times', h('input#show-local', { type: 'checkbox', checked: localTimesWanted(), onchange: (e) => showLocalTimes(e.currentTarget.checked) }), ' Local times'),
       el.live,
       h('span.who#who', `${session.id} (${session.role})`),
       h('button#signout', { type: 'button', onclick: async () => { stop(); await session.signOut(); signInView('Signed out.'); } }, 'Sign out'),

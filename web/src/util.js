@@ -40,11 +40,15 @@ export function utc(iso) {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}Z`;
 }
 
-/** A <time> in UTC with the local time on hover. */
+/** A <time> in UTC with the local time on hover, and beside it when the header's
+ * "Local times" box is ticked (so that keyboard and touch users have it too). */
 export function time(iso) {
   if (!iso) return h('span.muted', '—');
   const d = new Date(iso);
-  return h('time', { datetime: d.toISOString(), title: `Local time: ${d.toLocaleString(undefined, { timeZoneName: 'short' })}` }, utc(iso));
+  const title = `Local time: ${d.toLocaleString(undefined, { timeZoneName: 'short' })}`;
+  // Compact, to sit beside the UTC time: "Dec 1, 10:18:09 GMT+3".
+  const local = d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  return h('time', { datetime: d.toISOString(), title, dataset: { local } }, utc(iso));
 }
 
 /** Value for <input type=datetime-local> meaning UTC. */

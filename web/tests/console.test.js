@@ -280,6 +280,15 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
   // Times in UTC, the local time (here Damascus, UTC+3) on hover.
   assert.match(await page.textContent('#engine-time'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
   assert.match(await page.getAttribute('#engine-time time', 'title'), /^Local time: .*GMT\+3/);
+  // ... and beside every UTC time once the header's box is ticked, by keyboard.
+  const localAfter = () => page.evaluate(() => getComputedStyle(document.querySelector('#engine-time time'), '::after').content);
+  assert.equal(await localAfter(), 'none');
+  await page.focus('#show-local');
+  await page.keyboard.press('Space');
+  assert.match(await localAfter(), /GMT\+3/);
+  await shot(page, '1b-sy-local-times');
+  await page.keyboard.press('Space');
+  assert.equal(await localAfter(), 'none');
 
   // Zone labels: every one shown at 1280x800, none overlapping another.
   const labels = await page.evaluate(() => [...document.querySelectorAll('.map-label')].map((e) => ({ id: e.textContent, shown: e.dataset.shown === 'true', r: e.getBoundingClientRect().toJSON() })));
