@@ -62,12 +62,17 @@ async function problem(res) {
   return new ApiError(res.status, text);
 }
 
+/** fetch, with a dead server as an ApiError the console can show like any other. */
+function send(path, init) {
+  return fetch(path, init).catch(() => {
+    throw new ApiError(0, 'the server does not answer (network error)');
+  });
+}
+
 async function postJson(path, body, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) }).catch(() => {
-    throw new ApiError(0, 'the server does not answer (network error)');
-  });
+  const res = await send(path, { method: 'POST', headers, body: JSON.stringify(body) });
   if (!res.ok) throw await problem(res);
   return res.status === 204 ? null : res.json();
 }
@@ -132,9 +137,7 @@ export class Session {
   /** fetch with the token; on 401 signs in again with the key and tries once more. A
    * status in `pass` comes back as the response instead of an error. */
   async authed(path, init = {}, pass = []) {
-    const go = () => fetch(path, { ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${this.token}` } }).catch(() => {
-      throw new ApiError(0, 'the server does not answer (network error)');
-    });
+    const go = () => send(path, { ...init, headers: { ...(init.headers || {}), authorization: `Bearer ${this.token}` } });
     let res = await go();
     if (res.status === 401 && this.key) {
       try {

@@ -7,7 +7,6 @@
 //! the first report is applied, so that bad input never changes state.
 
 use std::collections::{BTreeMap, HashMap};
-
 use std::ops::Range;
 use std::sync::Arc;
 
