@@ -1,0 +1,22 @@
+// Small geometry helpers.
+
+export const round6 = (x) => Math.round(x * 1e6) / 1e6;
+
+export function ringOf(points) {
+  return points.length ? [...points, points[0]] : [];
+}
+
+export function bboxOf(fc) {
+  let b = null;
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      if (!b) b = [[c[0], c[1]], [c[0], c[1]]];
+      b[0][0] = Math.min(b[0][0], c[0]);
+      b[0][1] = Math.min(b[0][1], c[1]);
+      b[1][0] = Math.max(b[1][0], c[0]);
+      b[1][1] = Math.max(b[1][1], c[1]);
+    } else c.forEach(visit);
+  };
+  for (const f of fc.features) visit(f.geometry.coordinates);
+  return b;
+}

@@ -1,0 +1,30 @@
+// The time slider: the map (and the feed) as they were at a chosen time, and back to live.
+import { clear, time } from './util.js';
+import { session, st, el, showError } from './state.js';
+import { takeUnits, pollUnits } from './units.js';
+import { renderFeed } from './feed.js';
+
+export async function replayTo(ms) {
+  st.replayAt = ms;
+  clear(el.sliderLabel, 'Replay ', time(ms));
+  el.liveBtn.disabled = false;
+  el.mapDiv.dataset.mode = 'replay';
+  try {
+    const u = await session.get(`/v1/console/units?at=${encodeURIComponent(new Date(ms).toISOString())}`);
+    if (st.replayAt !== ms) return;
+    takeUnits(u, true);
+    if (st.tab === 'feed') renderFeed();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+export function goLive() {
+  st.replayAt = null;
+  el.sliderLabel.textContent = 'Live';
+  el.liveBtn.disabled = true;
+  el.mapDiv.dataset.mode = 'live';
+  st.unitsSeq = 0;
+  pollUnits();
+  if (st.tab === 'feed') renderFeed();
+}
