@@ -1,4 +1,4 @@
-import { h, clear, time, humanKind } from './util.js';
+import { h, clear, time, humanKind, km, utc, utcInText } from './util.js';
 import { session, FEED_RENDER_MAX, st, el, serverNow } from './state.js';
 import { render } from './layout.js';
 import { refreshUnitsLayer } from './units.js';
@@ -72,12 +72,15 @@ function feedText(item) {
     if (d.zone) bits.push(`zone ${d.zone}`);
     if (d.target) bits.push(`target ${d.target}`);
     if (d.value != null) bits.push(`${d.value} of ${d.limit}`);
-    if (d.distance_km != null) bits.push(`${d.distance_km.toFixed(1)} km (min ${d.limit_km})`);
+    if (d.distance_km != null) bits.push(`${km(d.distance_km, d.limit_km)} (min ${km(d.limit_km)})`);
     return bits.join(' · ');
   }
   if (item.kind === 'notice') return `notice ${d.notice?.id} by ${d.notice?.party}: ${d.note || d.notice?.status}`;
   if (item.kind === 'incident') return `incident ${d.incident?.id || d.id || ''}: ${d.note || d.incident?.status || ''}`;
-  if (item.kind === 'escalation') return `escalation: notice ${d.notice}: ${d.why}`;
+  if (item.kind === 'escalation') {
+    const m = String(d.why || '').match(/^no answer from (.+) by (\S+)$/);
+    return m ? `escalation: notice ${d.notice}: no answer from ${m[1]} by ${utc(m[2])}` : `escalation: notice ${d.notice}: ${utcInText(d.why)}`;
+  }
   return JSON.stringify(d);
 }
 
@@ -87,6 +90,10 @@ function itemParties(item) {
   if (item.kind === 'notice') return [d.notice?.party].filter(Boolean);
   if (item.kind === 'incident') return d.incident?.about || [];
   return [];
+}
+
+function itemTime(item) {
+  return Date.parse(item.kind === 'event' ? item.data.t : item.time);
 }
 
 function itemKind(item) {
@@ -101,7 +108,9 @@ export function renderFeed() {
       h('option', { value: '' }, 'all'), values.map((v) => h('option', { value: v, selected: f[name] === v }, v))));
   let items = st.feed.filter((i) =>
     (!f.rule || i.data.rule === f.rule) && (!f.party || itemParties(i).includes(f.party)) && (!f.kind || itemKind(i) === f.kind));
-  if (st.replayAt != null) items = items.filter((i) => i.kind !== 'event' || Date.parse(i.data.t) <= st.replayAt);
+  // In replay, nothing later than the slider's time: engine events by their report time,
+  // notices, incidents and escalations by the time the server published them.
+  if (st.replayAt != null) items = items.filter((i) => itemTime(i) <= st.replayAt);
   const shown = items.slice(-FEED_RENDER_MAX).reverse();
   clear(
     el.panelBody,

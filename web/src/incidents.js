@@ -1,4 +1,5 @@
-import { h, clear, time, toInputUtc, fromInputUtc, humanKind } from './util.js';
+import { h, clear, time, toInputUtc, fromInputUtc, INPUT_UTC_PATTERN, humanKind } from './util.js';
+import { confirmAct } from './confirm.js';
 import { session, st, el, showError, serverNow } from './state.js';
 import { round6 } from './geo.js';
 
@@ -20,7 +21,9 @@ const INCIDENT_CATEGORIES = ['exclusion_breach', 'cap_exceeded', 'standoff', 'se
  * their SHA-256 in the report). */
 function incidentForm() {
   const category = h('select#incident-category', INCIDENT_CATEGORIES.map((c) => h('option', { value: c }, humanKind(c))));
-  const occurred = h('input#incident-occurred', { type: 'datetime-local', value: toInputUtc(st.engineTime ? Date.parse(st.engineTime) : serverNow()), required: true });
+  const occurred = h('input#incident-occurred.utc-input', { type: 'text', inputmode: 'numeric', pattern: INPUT_UTC_PATTERN, placeholder: 'YYYY-MM-DD HH:MM', required: true, autocomplete: 'off', 'aria-describedby': 'incident-time-help' });
+  const nowValue = () => toInputUtc(st.engineTime ? Date.parse(st.engineTime) : serverNow());
+  occurred.value = nowValue();
   const lon = h('input#incident-lon', { type: 'number', step: 'any', placeholder: 'lon' });
   const lat = h('input#incident-lat', { type: 'number', step: 'any', placeholder: 'lat' });
   const precision = h('input#incident-precision', { type: 'number', min: 0, value: 500, 'aria-label': 'Place precision in metres' });
@@ -40,6 +43,12 @@ function incidentForm() {
   return h('details.notice-form#incident-form', h('summary', 'Report an incident'),
     h('form', { onsubmit: async (e) => {
       e.preventDefault();
+      const form = e.currentTarget;
+      if (!fromInputUtc(occurred.value)) {
+        clear(result, h('p.bad', 'Write the time it occurred as YYYY-MM-DD HH:MM, in UTC.'));
+        occurred.focus();
+        return;
+      }
       try {
         const evidence = [];
         for (const f of files.files) {
@@ -56,6 +65,9 @@ function incidentForm() {
         const i = await session.post('/v1/incidents', body);
         clear(result, h('p.ok', `Reported ${i.id}`));
         result.dataset.reported = i.id;
+        // Cleared for the next report (nothing left to send twice by mistake).
+        form.reset();
+        occurred.value = nowValue();
         st.selectedIncident = i.id;
         await loadIncidents();
         renderIncidents();
@@ -65,7 +77,7 @@ function incidentForm() {
     } },
     h('div.grid',
       h('label', { for: 'incident-category' }, 'Category'), category,
-      h('label', { for: 'incident-occurred' }, 'Occurred (UTC)'), occurred,
+      h('label', { for: 'incident-occurred' }, 'Occurred (UTC)'), h('span', occurred, ' ', h('span.muted#incident-time-help', 'UTC, 24-hour: YYYY-MM-DD HH:MM')),
       h('label', { for: 'incident-lon' }, 'Place'), h('span', lon, ' ', lat, ' ', pick),
       h('label', { for: 'incident-precision' }, 'Within m'), precision,
       h('label', { for: 'incident-alleged' }, 'Alleged party'), alleged,
@@ -93,13 +105,43 @@ export function renderIncidents() {
 }
 
 function incidentDetail(i) {
-  const act = (label, fn) => h('button', { type: 'button', onclick: async () => { try { await fn(); await loadIncidents(); renderIncidents(); } catch (e) { showError(e); } } }, label);
+  const act = (label, fn, ask = null, key = label) => h('button', { type: 'button', dataset: { key: `${i.id}:${key}` }, onclick: async () => {
+    try {
+      if (ask) {
+        const q = ask();
+        if (!q) return;
+        if (!(await confirmAct(q))) return;
+      }
+      await fn();
+      await loadIncidents();
+      renderIncidents();
+    } catch (e) {
+      showError(e);
+    }
+  } }, label);
   const text = h('textarea#incident-text', { rows: 2, 'aria-label': 'Text' });
   const actions = [];
   if (session.role === 'party' && i.about.includes(session.id)) actions.push(act('Respond', () => session.post(`/v1/incidents/${i.id}/responses`, { text: text.value })));
   if ((session.role === 'mediator' || session.role === 'monitor') && i.status === 'alleged') actions.push(act('Investigate', () => session.post(`/v1/incidents/${i.id}/investigate`, { note: text.value })));
-  if (session.role === 'mediator' && !i.finding) {
-    for (const o of ['verified', 'not_substantiated', 'undetermined']) actions.push(act(`Finding: ${humanKind(o)}`, () => session.post(`/v1/incidents/${i.id}/finding`, { outcome: o, reasons: text.value })));
+  if (session.role === 'mediator' && !i.finding && i.status === 'investigating') {
+    // A finding follows an investigation, gives its reasons and is final: the mediator
+    // confirms it, seeing the reasons that go with it.
+    const askFinding = (o) => () => {
+      if (!text.value.trim()) {
+        text.focus();
+        showError(new Error('A finding gives its reasons: type them under "Text / reasons".'));
+        return null;
+      }
+      return {
+        title: `Record the finding “${humanKind(o)}” on incident ${i.id}?`,
+        text: 'A finding is final: it goes into the record that every party can verify, and it cannot be changed or withdrawn.',
+        detail: `Reasons: ${text.value.trim()}`,
+        confirm: `Record finding: ${humanKind(o)}`,
+      };
+    };
+    for (const o of ['verified', 'not_substantiated', 'undetermined']) {
+      actions.push(act(`Finding: ${humanKind(o)}`, () => session.post(`/v1/incidents/${i.id}/finding`, { outcome: o, reasons: text.value }), askFinding(o), `finding:${o}`));
+    }
   }
   const d = i.draft || i;
   return h('article.detail#incident-detail',

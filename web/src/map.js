@@ -1,5 +1,5 @@
 import maplibregl from 'maplibre-gl';
-import { h, clear, time } from './util.js';
+import { h, clear, time, km } from './util.js';
 import { RULE_COLOURS, st, el } from './state.js';
 import { round6, bboxOf } from './geo.js';
 import { labelCandidates, addLabels, placeLabels } from './labels.js';
@@ -212,7 +212,7 @@ export function showUnit(name, from) {
 function ruleDetail(r) {
   const d = r.detail || {};
   if (r.kind === 'cap') return `: ${d.party} ${d.category} at most ${d.max}`;
-  if (r.kind === 'standoff' || r.kind === 'separation') return `: at least ${d.min_km} km`;
+  if (r.kind === 'standoff' || r.kind === 'separation') return `: at least ${km(d.min_km)}`;
   return '';
 }
 
@@ -223,7 +223,7 @@ export function renderLegend() {
     el.legend,
     h('strong', 'Zones and lines by rule'),
     [...kinds].map((k) => h('div.key', h('span.swatch', { style: `background:${RULE_COLOURS[k]}` }), k === 'none' ? 'no rule' : k)),
-    seps.map((r) => h('div.key.muted', `separation ${r.detail.parties.join('–')}: ${r.detail.min_km} km`)),
+    seps.map((r) => h('div.key.muted', `separation ${r.detail.parties.join('–')}: ${km(r.detail.min_km)}`)),
     h('strong', 'Units by party'),
     st.meta.parties.filter((p) => p.role === 'party').map((p) => h('div.key', h('span.dot', { style: `background:${st.colours[p.id]}` }), `${p.id} ${p.name}`)),
     h('div.key', h('span.dot.breach'), 'unit in breach'),

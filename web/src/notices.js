@@ -1,4 +1,5 @@
-import { h, clear, time, toInputUtc, fromInputUtc } from './util.js';
+import { h, clear, time, toInputUtc, fromInputUtc, INPUT_UTC_PATTERN, km, utcInText } from './util.js';
+import { confirmAct } from './confirm.js';
 import { session, NOTICE_KINDS, st, el, showError, serverNow } from './state.js';
 import { ringOf, bboxOf } from './geo.js';
 
@@ -40,13 +41,24 @@ export function refreshDraft() {
   if (c) c.textContent = `${pts.length} point${pts.length === 1 ? '' : 's'}`;
 }
 
-function isOverdue(n) {
-  return n.status === 'overdue' || (n.status === 'relayed' && n.relay && Date.parse(n.relay.deadline) < serverNow());
+/** Relayed, its answer window past, but not yet flagged by the server (which then makes it
+ * `overdue`): shown as overdue already. */
+function pastDue(n) {
+  return n.status === 'relayed' && n.relay && Date.parse(n.relay.deadline) < serverNow();
 }
 
 function noticeActions(n) {
   const out = [];
-  const act = (label, fn, cls = '') => h(`button${cls}`, { type: 'button', dataset: { action: label.toLowerCase(), key: `${n.id}:${label}` }, onclick: async () => { try { await fn(); await loadNotices(); renderNotices(); } catch (e) { showError(e); } } }, label);
+  const act = (label, fn, cls = '', ask = null) => h(`button${cls}`, { type: 'button', dataset: { action: label.toLowerCase(), key: `${n.id}:${label}` }, onclick: async () => {
+    try {
+      if (ask && !(await confirmAct(ask))) return;
+      await fn();
+      await loadNotices();
+      renderNotices();
+    } catch (e) {
+      showError(e);
+    }
+  } }, label);
   if (session.role === 'mediator' && n.status === 'submitted') out.push(act('Relay', () => session.post(`/v1/notices/${n.id}/relay`, {})));
   const relayedToMe = n.relay?.to?.includes(session.id);
   if (relayedToMe && ['relayed', 'overdue'].includes(n.status) && !(n.answers || []).some((a) => a.party === session.id)) {
@@ -61,16 +73,24 @@ function noticeActions(n) {
       return session.post(`/v1/notices/${n.id}/answer`, { answer: 'object', reason: reason.value });
     }));
   }
-  if (n.party === session.id && n.status !== 'withdrawn') out.push(act('Withdraw', () => session.post(`/v1/notices/${n.id}/withdraw`, {}), '.secondary'));
+  if (n.party === session.id && n.status !== 'withdrawn') {
+    out.push(act('Withdraw', () => session.post(`/v1/notices/${n.id}/withdraw`, {}), '.secondary', {
+      title: `Withdraw notice ${n.id}?`,
+      text: `The mediator${n.relay ? ` and ${n.relay.to.join(', ')}` : ''} will see it withdrawn. A withdrawal cannot be undone: to carry out this activity later, give a new notice.`,
+      confirm: 'Withdraw notice',
+    }));
+  }
   return out;
 }
 
 function renderNotice(n) {
   const d = n.draft || n;
   return h(`li.notice.s-${n.status}`, { dataset: { id: n.id, party: n.party, status: n.status } },
-    h('div.row', h('strong', n.id), ' ', h('span.badge', n.status), isOverdue(n) ? h('span.badge.bad', 'overdue') : null, h('span.muted', ` ${n.party} · ${d.kind}`)),
-    h('div', 'Window ', time(d.from), ' – ', time(d.until)),
+    h('div.row', h('strong', n.id), ' ', h(`span.badge${n.status === 'overdue' || pastDue(n) ? '.bad' : ''}`, pastDue(n) ? 'overdue' : n.status), h('span.muted', ` ${n.party} · ${d.kind}`)),
+    h('div', 'Window ', time(d.from, false), ' – ', time(d.until, false)),
+    d.description ? h('p.description', d.description) : null,
     n.relay ? h('div', 'Answer due ', time(n.relay.deadline), ` (to ${n.relay.to.join(', ')})`) : n.party === session.id ? h('div.muted', 'Waiting for the mediator to relay it.') : null,
+    n.escalated_at ? h('div.bad', 'Escalated to the mediator ', time(n.escalated_at)) : null,
     d.forces ? h('div.muted', d.forces.map((f) => `${f.count ?? '?'} ${f.category}`).join(', ')) : null,
     (n.answers || []).length ? h('div', n.answers.map((a) => h('div', `${a.party}: ${a.answer}${a.reason ? ` (${a.reason})` : ''}${a.late ? ' (late)' : ''} `, time(a.at)))) : null,
     n.check && !n.check.ok ? h('div.bad', 'Check: ', [!n.check.lead_time_met ? 'lead time not met' : null, ...n.check.rule_conflicts.map((c) => `${c.rule}: ${c.detail}`), ...n.check.overlaps.map((o) => `overlaps ${o.notice}`)].filter(Boolean).join('; ')) : null,
@@ -88,6 +108,7 @@ function showNotice(n) {
 export function renderNotices() {
   // The form is made once and kept, so that live updates never lose what is being typed.
   if (session.role === 'party' && !el.noticeForm) el.noticeForm = noticeForm();
+  el.noticeForm?.refreshDefaults();
   clear(
     el.panelBody,
     el.noticeForm,
@@ -100,11 +121,22 @@ function noticeForm() {
   const policy = st.agreement?.notices || {};
   const lead = (k) => policy.lead_time_by_kind?.[k] ?? policy.lead_time_min ?? 60;
   const kind = h('select#notice-kind', NOTICE_KINDS.map((k) => h('option', { value: k }, k)));
-  const start = serverNow() + (lead('movement') + 30) * 60_000;
-  const from = h('input#notice-from', { type: 'datetime-local', value: toInputUtc(start), required: true });
-  const until = h('input#notice-until', { type: 'datetime-local', value: toInputUtc(start + 4 * 3600_000), required: true });
-  const leadNote = h('span.muted#lead-note', `lead time ${lead('movement')} min`);
-  kind.addEventListener('change', () => (leadNote.textContent = `lead time ${lead(kind.value)} min`));
+  const timeField = (id) => h(`input#${id}.utc-input`, { type: 'text', inputmode: 'numeric', pattern: INPUT_UTC_PATTERN, placeholder: 'YYYY-MM-DD HH:MM', required: true, autocomplete: 'off', 'aria-describedby': 'notice-time-help', oninput: () => (edited = true) });
+  const from = timeField('notice-from');
+  const until = timeField('notice-until');
+  const leadNote = h('span.muted#lead-note');
+  // The window's defaults: from the lead time (and half an hour) after now, on the next
+  // five minutes, for four hours; computed afresh whenever the form is shown, the kind
+  // changes or a notice was given, until the person types a time of their own.
+  let edited = false;
+  const refreshDefaults = () => {
+    leadNote.textContent = `lead time ${lead(kind.value)} min`;
+    if (edited) return;
+    const start = Math.ceil((serverNow() + (lead(kind.value) + 30) * 60_000) / 300_000) * 300_000;
+    from.value = toInputUtc(start);
+    until.value = toInputUtc(start + 4 * 3600_000);
+  };
+  kind.addEventListener('change', refreshDefaults);
   const category = h('select#notice-category', st.meta.categories.map((c) => h('option', { value: c.id }, c.name)));
   const count = h('input#notice-count', { type: 'number', min: 1, value: 10, required: true, 'aria-label': 'Number of forces' });
   const width = h('input#notice-width', { type: 'number', min: 0.1, step: 0.1, value: 2 });
@@ -128,10 +160,27 @@ function noticeForm() {
     const place = shape.value === 'area' ? { area: { ring: ringOf(pts) } } : { route: { line: pts, width_km: Number(width.value) } };
     return { kind: kind.value, place, from: fromInputUtc(from.value), until: fromInputUtc(until.value), forces: [{ category: category.value, count: Number(count.value) }], description: desc.value };
   };
+  /** What is wrong with the window as typed, or null. */
+  const windowProblem = () => {
+    const [f, u] = [fromInputUtc(from.value), fromInputUtc(until.value)];
+    if (!f) return [from, 'Write From as YYYY-MM-DD HH:MM, in UTC.'];
+    if (!u) return [until, 'Write Until as YYYY-MM-DD HH:MM, in UTC.'];
+    if (u <= f) return [until, 'Until must come after From.'];
+    return null;
+  };
   const showCheck = (c, head) => clear(result, h(c.ok ? 'p.ok' : 'p.bad', head, c.ok ? 'no conflicts' : 'problems found'),
     h('ul', h('li', `lead time: ${c.lead_time_given_min} of ${c.lead_time_required_min} min ${c.lead_time_met ? '(met)' : '(NOT met)'}`),
-      c.rule_conflicts.map((x) => h('li.bad', `${x.rule} (${x.kind}): ${x.detail}`)),
-      c.overlaps.map((o) => h('li.bad', `overlaps notice ${o.notice} of ${o.party} (${o.status}), ${o.distance_km.toFixed(1)} km`))));
+      c.rule_conflicts.map((x) => h('li.bad', `${x.rule} (${x.kind}): ${utcInText(x.detail)}`)),
+      c.overlaps.map((o) => h('li.bad', `overlaps notice ${o.notice} of ${o.party} (${o.status}), ${km(o.distance_km)}`))));
+  const checked = async (fn) => {
+    const bad = windowProblem();
+    if (bad) {
+      clear(result, h('p.bad', bad[1]));
+      bad[0].focus();
+      return;
+    }
+    await fn();
+  };
   const form = h('form.notice-form#notice-form', {
     onsubmit: async (e) => {
       e.preventDefault();
@@ -139,17 +188,24 @@ function noticeForm() {
         clear(result, h('p.bad', shape.value === 'area' ? 'Draw an area of at least 3 points (click the map after "Draw on map", or type lon, lat lines).' : 'Draw a route of at least 2 points.'));
         return;
       }
-      try {
-        const n = await session.post('/v1/notices', draftBody());
-        showCheck(n.check, `Submitted ${n.id}: `);
-        result.dataset.submitted = n.id;
-        st.draft = { mode: null, points: [] };
-        refreshDraft();
-        await loadNotices();
-        renderNotices();
-      } catch (err) {
-        clear(result, h('p.bad', `Not submitted: ${err.message}`));
-      }
+      await checked(async () => {
+        try {
+          const n = await session.post('/v1/notices', draftBody());
+          showCheck(n.check, `Submitted ${n.id}: `);
+          result.dataset.submitted = n.id;
+          // Ready for the next notice: no points, no description, a fresh window.
+          st.draft = { mode: null, points: [] };
+          draw.setAttribute('aria-pressed', 'false');
+          draw.textContent = 'Draw on map';
+          desc.value = '';
+          edited = false;
+          refreshDraft();
+          await loadNotices();
+          renderNotices();
+        } catch (err) {
+          clear(result, h('p.bad', `Not submitted: ${err.message}`));
+        }
+      });
     },
   },
   h('h2', 'Give notice'),
@@ -157,16 +213,19 @@ function noticeForm() {
     h('label', { for: 'notice-kind' }, 'Kind'), h('span', kind, ' ', leadNote),
     h('label', { for: 'notice-from' }, 'From (UTC)'), from,
     h('label', { for: 'notice-until' }, 'Until (UTC)'), until,
+    h('span'), h('span.muted#notice-time-help', 'UTC, 24-hour: YYYY-MM-DD HH:MM'),
     h('label', { for: 'notice-category' }, 'Forces'), h('span', count, ' ', category),
     h('label', { for: 'notice-shape' }, 'Place'), h('span', shape, ' ', draw, ' ', h('span.muted#draw-count', `${st.draft.points.length} points`)),
     h('label', { for: 'notice-width' }, 'Route width km'), width,
     h('label', { for: 'notice-coords' }, 'Points'), coords,
     h('label', { for: 'notice-description' }, 'Description'), desc),
   h('div.actions',
-    h('button', { type: 'button', onclick: async () => { try { showCheck(await session.post('/v1/notices/check', draftBody()), 'Check: '); } catch (err) { clear(result, h('p.bad', err.message)); } } }, 'Check'),
+    h('button', { type: 'button', onclick: () => checked(async () => { try { showCheck(await session.post('/v1/notices/check', draftBody()), 'Check: '); } catch (err) { clear(result, h('p.bad', err.message)); } }) }, 'Check'),
     h('button#notice-submit', { type: 'submit' }, 'Submit notice'),
     h('button.secondary', { type: 'button', onclick: () => { st.draft.points = []; refreshDraft(); } }, 'Clear points')),
   result);
+  form.refreshDefaults = refreshDefaults;
+  refreshDefaults();
   setTimeout(refreshDraft);
   return form;
 }

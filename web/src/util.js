@@ -33,32 +33,71 @@ function append(el, children) {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-/** "2025-12-01 00:01:28Z" */
-export function utc(iso) {
+// The language that numbers and local times are written in (set by i18n.js).
+let numberLocale;
+export function setFormatLocale(locale) {
+  numberLocale = locale;
+}
+
+/** A number in the page's language, with at most `digits` decimals. */
+export function num(x, digits = 0) {
+  return new Intl.NumberFormat(numberLocale, { maximumFractionDigits: digits }).format(x);
+}
+
+/** "2025-12-01 00:01:28 UTC" (or "2025-12-01 00:01 UTC" with `seconds` false): the same in
+ * every language, 24-hour, and always labelled. */
+export function utc(iso, seconds = true) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso ?? '');
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}Z`;
+  const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${seconds ? `:${pad(d.getUTCSeconds())}` : ''}`;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm} UTC`;
 }
 
 /** A <time> in UTC with the local time on hover, and beside it when the header's
  * "Local times" box is ticked (so that keyboard and touch users have it too). */
-export function time(iso) {
+export function time(iso, seconds = true) {
   if (!iso) return h('span.muted', '—');
   const d = new Date(iso);
-  const title = `Local time: ${d.toLocaleString(undefined, { timeZoneName: 'short' })}`;
+  const title = `Local time: ${d.toLocaleString(numberLocale, { dateStyle: 'medium', timeStyle: 'long', hourCycle: 'h23' })}`;
   // Compact, to sit beside the UTC time: "Dec 1, 10:18:09 GMT+3".
-  const local = d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
-  return h('time', { datetime: d.toISOString(), title, dataset: { local } }, utc(iso));
+  const local = d.toLocaleString(numberLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+  return h('time', { datetime: d.toISOString(), title, dataset: { local } }, utc(iso, seconds));
 }
 
-/** Value for <input type=datetime-local> meaning UTC. */
+/** Every ISO time in a server's text ("... by 2025-12-01T10:00:00.000Z") written as utc(). */
+export function utcInText(text) {
+  return String(text ?? '').replace(/\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)/g, (m) => utc(m));
+}
+
+/** A UTC time for a text field: "2025-12-01 10:00" (24-hour, the same in every language,
+ * unlike <input type=datetime-local>, which shows the browser's local format). */
 export function toInputUtc(ms) {
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+export const INPUT_UTC_PATTERN = '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}';
+
+/** The ISO time of a field written as toInputUtc writes it, or null if it is not one. */
 export function fromInputUtc(v) {
-  return new Date(`${v}:00Z`).toISOString();
+  const m = String(v).trim().match(/^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)$/);
+  if (!m) return null;
+  const [y, mo, d, hh, mm] = m.slice(1).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, hh, mm);
+  const back = new Date(ms);
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || hh > 23 || mm > 59) return null;
+  return back.toISOString();
+}
+
+/** A distance in km to a useful precision: two decimals under 10 km, one under 100; never
+ * rounded up to a limit it is below ("1.96 km", "1.999 km" against a 2 km minimum). */
+export function km(x, limit) {
+  if (x == null || !Number.isFinite(Number(x))) return '?';
+  x = Number(x);
+  let digits = x < 10 ? 2 : x < 100 ? 1 : 0;
+  const round = (d) => Math.round(x * 10 ** d) / 10 ** d;
+  while (limit != null && x < limit && round(digits) >= limit && digits < 6) digits++;
+  return `${num(round(digits), digits)} km`;
 }
 
 export function clear(el, ...children) {

@@ -17,7 +17,8 @@
 //
 // Run from web/: `npm test` (node --test). The binary is $TRUCELINE_BIN, else
 // $CARGO_TARGET_DIR/release/truceline, else ../target/release/truceline; Chromium is
-// $CHROMIUM, else /usr/bin/chromium. Screenshots and axe reports go to web/test-artifacts/
+// $CHROMIUM, else /usr/bin/chromium. TRUCELINE_WEB_DIST=dist loads the console from web/dist
+// rather than from the binary (tests/dist.js), to test a console change against an older binary. Screenshots and axe reports go to web/test-artifacts/
 // (gitignored).
 
 import { test, before, after } from 'node:test';
@@ -30,6 +31,7 @@ import { createHash } from 'node:crypto';
 import { chromium } from './pw.js';
 import { writeKeys, signInNode } from './principals.js';
 import { binary, startServer } from './server.js';
+import { useLocalDist } from './dist.js';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
@@ -75,6 +77,7 @@ after(async () => {
 
 async function signIn(id, { before } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Damascus' });
+  await useLocalDist(context);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -147,6 +150,11 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   const id = await sy.page.getAttribute('#notice-result', 'data-submitted');
   const sel = (status) => `#notices li[data-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
   await sy.page.waitForSelector(sel('submitted'));
+  // The notice shows its description; the form is ready for the next one: no description,
+  // and a window from its defaults, written in UTC as YYYY-MM-DD HH:MM.
+  assert.match(await sy.page.textContent(`${sel()} .description`), /Browser test exercise/);
+  assert.equal(await sy.page.inputValue('#notice-description'), '');
+  assert.match(await sy.page.inputValue('#notice-from'), /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
   await shot(sy.page, '2-sy-notice-submitted');
 
   // IL does not see SY's notice before it is relayed: not in its notices, not in its feed.
@@ -186,6 +194,10 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await il.page.waitForSelector('#incident-result[data-reported^="I-"]', { timeout: 10_000 });
   const sha = createHash('sha256').update('evidence bytes').digest('hex');
   await il.page.locator('#incident-detail code', { hasText: sha }).waitFor();
+  // The form is cleared once sent: nothing to send twice by mistake.
+  assert.equal(await il.page.inputValue('#incident-description'), '');
+  assert.equal(await il.page.evaluate(() => document.querySelector('#incident-evidence').files.length), 0);
+  assert.equal(await il.page.inputValue('#incident-lon'), '');
   await shot(il.page, '4b-il-incident-reported');
 
   // SY sees the acknowledgement without reloading.
@@ -203,6 +215,45 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await sy.page.click('#incidents li button');
   await sy.page.waitForSelector('#incident-detail .timeline li');
   await shot(sy.page, '7-sy-incident');
+
+  // The mediator's finding on IL's incident is final: a dialog asks first; Escape cancels
+  // (no finding), and confirming by keyboard records it.
+  const incidentId = await il.page.getAttribute('#incident-result', 'data-reported');
+  await ru.page.click('#tab-incidents');
+  await ru.page.click(`#incidents li[data-id="${incidentId}"] button`);
+  await ru.page.fill('#incident-text', 'Monitors sent to the site');
+  await ru.page.click(`#incident-detail button[data-key="${incidentId}:Investigate"]`);
+  await ru.page.waitForSelector(`#incidents li.s-investigating[data-id="${incidentId}"]`, { timeout: 10_000 });
+  await ru.page.fill('#incident-text', 'Crater analysis and two monitors\' reports');
+  const findingButton = `#incident-detail button[data-key="${incidentId}:finding:verified"]`;
+  await ru.page.click(findingButton);
+  await ru.page.waitForSelector('dialog#confirm[open]');
+  assert.match(await ru.page.textContent('#confirm'), /final/);
+  assert.match(await ru.page.textContent('#confirm'), /Crater analysis/);
+  assert.equal(await ru.page.evaluate(() => document.activeElement.id), 'confirm-cancel', 'the focus starts on Cancel');
+  await shot(ru.page, '6b-ru-confirm-finding');
+  await ru.page.keyboard.press('Escape');
+  await ru.page.waitForSelector('dialog#confirm', { state: 'detached' });
+  assert.match(await ru.page.textContent('#incident-detail'), /No finding yet/);
+  assert.equal(await ru.page.evaluate(() => document.activeElement.dataset.key), `${incidentId}:finding:verified`, 'the focus is back on the button');
+  await ru.page.keyboard.press('Enter');
+  await ru.page.waitForSelector('dialog#confirm[open]');
+  await ru.page.keyboard.press('Tab');
+  assert.equal(await ru.page.evaluate(() => document.activeElement.id), 'confirm-ok');
+  await ru.page.keyboard.press('Enter');
+  await ru.page.waitForFunction(() => !/No finding yet/.test(document.querySelector('#incident-detail').textContent), null, { timeout: 10_000 });
+  assert.match(await ru.page.textContent('#incident-detail'), /verified by RU/);
+
+  // SY withdraws its notice: a dialog asks first; Cancel keeps it, confirming withdraws it.
+  await sy.page.click('#tab-notices');
+  await sy.page.click(`${sel()} button[data-action=withdraw]`);
+  await sy.page.waitForSelector('dialog#confirm[open]');
+  await sy.page.click('#confirm-cancel');
+  await sy.page.waitForSelector('dialog#confirm', { state: 'detached' });
+  assert.equal(await sy.page.getAttribute(sel(), 'data-status'), 'acknowledged');
+  await sy.page.click(`${sel()} button[data-action=withdraw]`);
+  await sy.page.click('#confirm-ok');
+  await sy.page.waitForSelector(sel('withdrawn'), { timeout: 10_000 });
 
   // The time slider replays the map as it was.
   await sy.page.click('#tab-feed');
@@ -261,6 +312,7 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
   // A wrong key file: the sign-in form says what is wrong.
   {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await useLocalDist(context);
     const page = await context.newPage();
     await page.goto(base + '/');
     await page.setInputFiles('#signin-key', { name: 'SY.key', mimeType: 'text/plain', buffer: Buffer.from('not a key\n') });
@@ -278,7 +330,7 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
   await page.waitForFunction(() => Number(document.querySelector('#map').dataset.units) >= 1, null, { timeout: 15_000 });
 
   // Times in UTC, the local time (here Damascus, UTC+3) on hover.
-  assert.match(await page.textContent('#engine-time'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+  assert.match(await page.textContent('#engine-time'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
   assert.match(await page.getAttribute('#engine-time time', 'title'), /^Local time: .*GMT\+3/);
   // ... and beside every UTC time once the header's box is ticked, by keyboard.
   const localAfter = () => page.evaluate(() => getComputedStyle(document.querySelector('#engine-time time'), '::after').content);
