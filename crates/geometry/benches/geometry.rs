@@ -150,6 +150,23 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Building a zone of one 100,000-position ring: indexes and the simplicity sweep.
+    let mut g = c.benchmark_group("zone_new");
+    let n = 100_000;
+    let mut ring: Vec<LonLat> = (0..n)
+        .map(|k| {
+            let a = k as f64 / n as f64 * std::f64::consts::TAU;
+            let r = if k % 2 == 0 { 1.0 } else { 0.9 };
+            [35.0 + r * a.cos(), 33.0 + r * a.sin()]
+        })
+        .collect();
+    ring.push(ring[0]);
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("star_100k", |b| {
+        b.iter(|| Zone::new(vec![vec![black_box(ring.clone())]]).unwrap())
+    });
+    g.finish();
 }
 
 criterion_group! {

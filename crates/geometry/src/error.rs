@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use crate::simple::Contact;
+
 /// Where in the input a problem was found. Indices count from 0, in input order; in a zone,
 /// ring 0 of each polygon is its exterior and rings 1.. are its holes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,25 @@ pub enum GeometryError {
         span = max_lon - min_lon
     )]
     SpansTooMuchLongitude { min_lon: f64, max_lon: f64 },
+    #[error("polygon {polygon}, ring {ring}: has {distinct} distinct positions, a ring needs at least 3")]
+    RingTooFewPositions {
+        polygon: usize,
+        ring: usize,
+        distinct: usize,
+    },
+    /// The ring is not simple. Edge `k` joins positions `k` and `k + 1`.
+    #[error(
+        "polygon {polygon}, ring {ring}: {} itself at [{}, {}], where edge {edge_a} (positions {edge_a} to {}) {} edge {edge_b} (positions {edge_b} to {}); a ring must not cross, touch or overlap itself",
+        kind.verb(), at[0], at[1], edge_a + 1, kind.verb(), edge_b + 1
+    )]
+    RingSelfContact {
+        polygon: usize,
+        ring: usize,
+        edge_a: usize,
+        edge_b: usize,
+        at: [f64; 2],
+        kind: Contact,
+    },
     #[error("too many vertices: {count} positions, the limit is {max} per feature")]
     TooManyVertices { count: usize, max: usize },
 }

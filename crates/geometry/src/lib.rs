@@ -7,7 +7,9 @@
 //! - Validated on construction: every position is finite with lon in [-180, 180] and lat
 //!   in [-90, 90]; rings are closed with at least 4 positions; lines have at least 2; a
 //!   feature spans at most 180 degrees of longitude and has at most [`MAX_VERTICES`]
-//!   positions. Errors say where (polygon / ring / line / position index, from 0).
+//!   positions; every ring of a zone is simple (it does not cross, touch or overlap
+//!   itself; checked by a sweep in O(n log n)). Errors say where (polygon / ring / line /
+//!   position / edge index, from 0).
 //! - Inside is planar in lon/lat degrees, "covers": boundary (hole boundaries too) is
 //!   inside, a hole's interior is outside. On-edge and side-of-edge decisions are exact
 //!   (Shewchuk's orient2d), matching GEOS / `shapely.intersects_xy`.
@@ -22,11 +24,12 @@ mod error;
 mod line;
 pub mod reference;
 mod segments;
+mod simple;
 mod sphere;
 mod stripes;
 mod zone;
 
-pub use error::{GeometryError, Place};
+pub use error::{Contact, GeometryError, Place};
 pub use line::Line;
 pub use zone::Zone;
 

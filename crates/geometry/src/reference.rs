@@ -64,3 +64,58 @@ pub fn zone_distance_m(polygons: &[Vec<Vec<LonLat>>], lon: f64, lat: f64) -> f64
     let rings: Vec<Vec<LonLat>> = polygons.iter().flatten().cloned().collect();
     distance_to_segments_m(&rings, lon, lat)
 }
+
+/// Do the closed segments a-b and p-q share a point (exact)?
+pub fn segments_meet(a: LonLat, b: LonLat, p: LonLat, q: LonLat) -> bool {
+    let side = |s: LonLat, t: LonLat, x: LonLat| orient2d(c(s), c(t), c(x));
+    let (d1, d2) = (side(p, q, a), side(p, q, b));
+    let (d3, d4) = (side(a, b, p), side(a, b, q));
+    let opposite = |x: f64, y: f64| (x > 0.0 && y < 0.0) || (x < 0.0 && y > 0.0);
+    (opposite(d1, d2) && opposite(d3, d4))
+        || on_segment(p, q, a)
+        || on_segment(p, q, b)
+        || on_segment(a, b, p)
+        || on_segment(a, b, q)
+}
+
+/// Is the closed ring simple? Pairwise over all edges, O(n^2): once consecutive repeated
+/// positions are merged it has at least 3 positions, all different; edges that do not
+/// follow one another share no point; edges that do share only their common position.
+pub fn ring_is_simple(ring: &[LonLat]) -> bool {
+    let mut pts: Vec<LonLat> = ring[..ring.len() - 1].to_vec();
+    pts.dedup();
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    let n = pts.len();
+    if n < 3 {
+        return false;
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            if pts[i] == pts[j] {
+                return false;
+            }
+        }
+    }
+    let edge = |i: usize| (pts[i], pts[(i + 1) % n]);
+    for i in 0..n {
+        for j in i + 1..n {
+            let ((a, b), (p, q)) = (edge(i), edge(j));
+            if j == i + 1 {
+                // b == p is shared: the far ends must not lie on the other edge.
+                if on_segment(a, b, q) || on_segment(p, q, a) {
+                    return false;
+                }
+            } else if i == 0 && j == n - 1 {
+                // a == q is shared.
+                if on_segment(a, b, p) || on_segment(p, q, b) {
+                    return false;
+                }
+            } else if segments_meet(a, b, p, q) {
+                return false;
+            }
+        }
+    }
+    true
+}

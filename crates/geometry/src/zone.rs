@@ -1,6 +1,7 @@
 //! Zones: Polygon or MultiPolygon with holes.
 
 use crate::segments::{SegIndex, NO_LIMIT_RAD};
+use crate::simple::{self, NotSimple};
 use crate::stripes::Stripes;
 use crate::{check_position_at, sphere, BBox, GeometryError, LonLat, Place, EARTH_RADIUS_M};
 
@@ -17,7 +18,24 @@ pub struct Zone {
 impl Zone {
     /// polygons -> rings (first = exterior, rest = holes) -> positions (closed rings).
     /// Ring orientation is not significant.
+    ///
+    /// Every ring must be simple (see [`crate::simple`]): one that crosses, touches or
+    /// overlaps itself is refused with the edges and the point where it does. Rings are
+    /// checked one at a time; a hole meeting its exterior, or two polygons overlapping, is
+    /// not checked (inside stays well defined: even-odd over all rings).
     pub fn new(polygons: Vec<Vec<Vec<LonLat>>>) -> Result<Zone, GeometryError> {
+        Zone::build(polygons, true)
+    }
+
+    /// Without the simplicity check, for tests of the index on arbitrary rings.
+    #[cfg(test)]
+    pub(crate) fn new_unchecked_simplicity(
+        polygons: Vec<Vec<Vec<LonLat>>>,
+    ) -> Result<Zone, GeometryError> {
+        Zone::build(polygons, false)
+    }
+
+    fn build(polygons: Vec<Vec<Vec<LonLat>>>, simple: bool) -> Result<Zone, GeometryError> {
         if polygons.is_empty() {
             return Err(GeometryError::EmptyGeometry { kind: "zone" });
         }
@@ -68,6 +86,27 @@ impl Zone {
                 min_lon: bbox.min_lon,
                 max_lon: bbox.max_lon,
             });
+        }
+        if simple {
+            for (pi, poly) in polygons.iter().enumerate() {
+                for (ri, ring) in poly.iter().enumerate() {
+                    simple::check_ring(ring).map_err(|why| match why {
+                        NotSimple::TooFewDistinct(distinct) => GeometryError::RingTooFewPositions {
+                            polygon: pi,
+                            ring: ri,
+                            distinct,
+                        },
+                        NotSimple::Contact(found) => GeometryError::RingSelfContact {
+                            polygon: pi,
+                            ring: ri,
+                            edge_a: found.edge_a,
+                            edge_b: found.edge_b,
+                            at: found.at,
+                            kind: found.kind,
+                        },
+                    })?;
+                }
+            }
         }
         let rings = || polygons.iter().flatten().map(Vec::as_slice);
         let stripes = Stripes::new(rings(), bbox);
