@@ -323,6 +323,8 @@ fn to_files(s: &Scenario) -> (String, String) {
 type Key = (String, String);
 /// (time in seconds, rule, breach?, key)
 type Transition = (i64, usize, bool, Key);
+/// Breach keys by rule index.
+type RuleKeys = BTreeSet<(usize, Key)>;
 
 struct BruteForce<'a> {
     s: &'a Scenario,
@@ -455,8 +457,9 @@ impl BruteForce<'_> {
         self.breaches[rule] = now;
     }
 
-    /// (time, rule, breach?, key) for every transition.
-    fn run(mut self) -> (Vec<Transition>, BTreeSet<(usize, Key)>) {
+    /// (time, rule, breach?, key) for every transition, the breaches open at the end as
+    /// (rule, key), and the keys too near a threshold to compare.
+    fn run(mut self) -> (Vec<Transition>, RuleKeys, RuleKeys) {
         let mut out = Vec::new();
         let mut instants: Vec<i64> = self
             .s
@@ -480,7 +483,13 @@ impl BruteForce<'_> {
                 self.diff(rule, at, &mut out);
             }
         }
-        (out, self.near_threshold)
+        let open = self
+            .breaches
+            .iter()
+            .enumerate()
+            .flat_map(|(rule, keys)| keys.iter().map(move |k| (rule, k.clone())))
+            .collect();
+        (out, open, self.near_threshold)
     }
 }
 
@@ -533,7 +542,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
         breaches: vec![BTreeSet::new(); s.rules.len()],
         near_threshold: BTreeSet::new(),
     };
-    let (want, ambiguous) = brute.run();
+    let (want, want_open, ambiguous) = brute.run();
     let keep = |rule: usize, key: &Key| !ambiguous.contains(&(rule, key.clone()));
     let mut got: Vec<Transition> = events
         .iter()
@@ -555,6 +564,22 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
     got.sort();
     want.sort();
     prop_assert_eq!(got, want, "agreement:\n{}\n{}", toml, geojson);
+
+    // The breaches open now, read from the engine's state, are the brute force's.
+    let got_open: BTreeSet<(usize, Key)> = engine
+        .open_breaches()
+        .iter()
+        .map(|e| (e.rule[1..].parse().unwrap(), key_of(e)))
+        .filter(|(rule, key)| keep(*rule, key))
+        .collect();
+    let want_open: BTreeSet<(usize, Key)> = want_open
+        .into_iter()
+        .filter(|(rule, key)| keep(*rule, key))
+        .collect();
+    prop_assert_eq!(got_open, want_open, "open breaches\n{}\n{}", toml, geojson);
+    for e in engine.open_breaches() {
+        prop_assert!(e.kind.is_breach());
+    }
 
     // The engine's view of each unit is its last report.
     let mut last: BTreeMap<String, (f64, f64, u64)> = BTreeMap::new();

@@ -444,6 +444,40 @@ impl Ledger {
             .map_err(CosignError::from)
     }
 
+    /// Calls `f` with each published entry from index `from` on (up to the latest
+    /// checkpoint), in index order, from a reader of its own: what a projection catches up
+    /// from. Stops at the first error `f` returns and gives it back.
+    pub fn scan_entries<E: From<ExportError>>(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(u64, Entry) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let size = self.size();
+        if from >= size {
+            return Ok(size);
+        }
+        let reader = (self.open_reader)().map_err(|e| E::from(ExportError::Store(e)))?;
+        let mut failed: Option<E> = None;
+        let scanned = reader.scan(from, size, &mut |row| {
+            let entry = Entry::parse(&row.envelope).map_err(|e| {
+                failed = Some(E::from(ExportError::Corrupt {
+                    index: row.index,
+                    what: e.to_string(),
+                }));
+                StoreError::Interrupted
+            })?;
+            f(row.index, entry).map_err(|e| {
+                failed = Some(e);
+                StoreError::Interrupted
+            })
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        scanned.map_err(|e| E::from(ExportError::Store(e)))?;
+        Ok(size)
+    }
+
     /// Writes an export for `party` (or [`FULL_VIEW`] for everything) of the latest
     /// published tree: bodies the party may read, leaf hashes for the rest, every
     /// checkpoint with its cosignatures, and receipts for the party's own entries.

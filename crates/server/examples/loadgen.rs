@@ -135,7 +135,7 @@ fn main() {
     let zones = std::fs::read_to_string(format!("{}/{geometry_name}", o.agreement))
         .expect("reading the geometry");
     let (agreement, policy) =
-        truceline_server::policy::load(&text, "agreement.toml", &zones, &geometry_name)
+        truceline_server::policy::load_all(&text, "agreement.toml", &zones, &geometry_name)
             .expect("the agreement loads");
     let agreement = Arc::new(agreement);
     let keys: HashMap<String, SigningKey> = agreement
@@ -164,6 +164,7 @@ fn main() {
         log_key,
         clock: Arc::new(SystemClock),
         max_subscribers: o.subscribers + 100,
+        rebuild: false,
     })
     .expect("the server opens");
 

@@ -7,6 +7,8 @@
 //! - a monitor sees engine events and incidents (it reports and investigates them), not
 //!   notices;
 //! - an observer sees the public summary only.
+//!
+//! What each of them sees *of* an item it may see is [`crate::disclosure`]'s to decide.
 
 use serde::{Deserialize, Serialize};
 use truceline_engine::agreement::Role;
@@ -36,6 +38,11 @@ pub struct Audience {
     /// Everyone signed in, observers included (public items).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub public: bool,
+    /// A copy made for `ids` alone (what the disclosure policy lets them see of a thing
+    /// others see in full): neither the mediator nor the monitors read it, so that each
+    /// principal receives one item per change.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub only: bool,
 }
 
 impl Audience {
@@ -47,6 +54,15 @@ impl Audience {
             ids,
             monitors: false,
             public: false,
+            only: false,
+        }
+    }
+
+    /// For `ids` alone: a redacted copy (see [`Audience::only`]).
+    pub fn only(ids: impl IntoIterator<Item = String>) -> Self {
+        Audience {
+            only: true,
+            ..Audience::ids(ids)
         }
     }
 
@@ -56,6 +72,9 @@ impl Audience {
     }
 
     pub fn allows(&self, who: &Principal) -> bool {
+        if self.only {
+            return self.ids.contains(&who.id);
+        }
         who.role == Role::Mediator
             || self.public
             || (self.monitors && who.role == Role::Monitor)

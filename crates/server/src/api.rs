@@ -18,9 +18,11 @@ use sha2::{Digest, Sha256};
 use truceline_engine::agreement::Role;
 
 use crate::access::Principal;
+use crate::acts::{Act, Signing};
 use crate::error::{ApiError, ApiResult};
 use crate::feed::FeedItem;
-use crate::mechanism::{Act, IncidentDraft, NoticeDraft, Signing};
+use crate::incidents::IncidentDraft;
+use crate::notices::NoticeDraft;
 use crate::state::AppState;
 
 /// Largest request body (a batch of reports or an evidence file).
@@ -127,6 +129,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/ledger/proof/inclusion", get(inclusion))
         .route("/v1/ledger/proof/consistency", get(consistency))
         .route("/v1/ledger/cosignatures", post(cosign))
+        .route("/v1/ledger/keys", get(verifier_keys))
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -215,44 +218,40 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
         crate::live::prepare(&classifier, &body, who)?
     };
     let applied = s.live.apply(prepared).await?;
-    // The batch and its events go into the ledger; the answer waits until they are durable.
-    let st = Arc::clone(s);
-    let submitter = who.id.clone();
-    let events: Vec<(Value, crate::access::Audience)> = applied
-        .events
-        .iter()
-        .map(|e| {
-            (
-                serde_json::from_str(&e.item.data).unwrap_or_default(),
-                e.item.audience.clone(),
-            )
-        })
-        .collect();
     let (batch, count, first, last) = (
         applied.batch,
         applied.count,
         applied.first_t.to_string(),
         applied.last_t.to_string(),
     );
-    // The events' feed items are committed by the feed's writer meanwhile; the answer
-    // waits for both.
+    // The events' feed items are committed by the feed's writer meanwhile, and their
+    // ledger entries by the ledger's (queued on the engine thread, in engine order); the
+    // answer waits for both.
     let announced = async {
-        if let Some(last) = applied.events.last() {
-            s.feed.wait_announced(last.item.id).await;
+        if let Some(last) = applied.items.last() {
+            s.feed.wait_announced(last.id).await;
         }
     };
+    let st = Arc::clone(s);
+    let submitter = who.id.clone();
+    let pending = applied.recorded;
+    let had_events = !pending.is_empty();
     let recorded = blocking(move || {
         let sha = hex::encode(Sha256::digest(&body_for_hash));
-        record_batch(&st, &submitter, batch, count, &first, &last, &sha, events)
+        record_batch(&st, &submitter, batch, count, &first, &last, &sha, pending)
             .map(|index| (index, sha))
     });
     let (recorded, ()) = tokio::join!(recorded, announced);
     let (receipt, sha) = recorded?;
+    if had_events {
+        // Engine incidents are the projection's, from the entries just committed.
+        s.mech.projector().poke();
+    }
     let visible: Vec<Value> = applied
-        .events
+        .items
         .iter()
-        .filter(|e| e.item.audience.allows(who))
-        .map(|e| json!({"id": e.item.id, "event": serde_json::from_str::<Value>(&e.item.data).unwrap_or_default()}))
+        .filter(|i| i.audience.allows(who))
+        .map(|i| json!({"id": i.id, "event": serde_json::from_str::<Value>(&i.data).unwrap_or_default()}))
         .collect();
     Ok(json!({
         "accepted": applied.count,
@@ -263,6 +262,7 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
     }))
 }
 
+/// Records the batch itself and waits for it and its events' entries to be durable.
 #[allow(clippy::too_many_arguments)]
 fn record_batch(
     s: &AppState,
@@ -272,48 +272,18 @@ fn record_batch(
     first: &str,
     last: &str,
     sha: &str,
-    events: Vec<(Value, crate::access::Audience)>,
+    events: Vec<truceline_ledger::ledger::Pending>,
 ) -> ApiResult<u64> {
     let now = s.clock.now_ms().max(0) as u64;
     let fail = |e: truceline_ledger::ledger::AppendError| {
         ApiError::unavailable(format!("the ledger refused the batch: {e}"))
     };
-    // Queued together so that they share one commit, then waited for.
     let receipt = s
         .ledger
         .submit_own("reports/batch", vec![submitter.to_owned()], json!({"batch": batch, "submitter": submitter, "count": count, "first_t": first, "last_t": last, "sha256": sha}), now)
         .map_err(fail)?;
-    // One entry per audience, so that each party's export shows it only its own events.
-    let monitors: Vec<String> = s
-        .agreement
-        .parties
-        .iter()
-        .filter(|p| p.role == Role::Monitor)
-        .map(|p| p.id.clone())
-        .collect();
-    let mut groups: Vec<(Vec<String>, Vec<Value>)> = Vec::new();
-    for (event, audience) in events {
-        let ids = audience.ledger_ids(&monitors, &[]);
-        match groups.iter_mut().find(|(a, _)| *a == ids) {
-            Some((_, v)) => v.push(event),
-            None => groups.push((ids, vec![event])),
-        }
-    }
-    let mut pending = Vec::with_capacity(groups.len());
-    for (ids, events) in groups {
-        pending.push(
-            s.ledger
-                .submit_own(
-                    "engine/events",
-                    ids,
-                    json!({"batch": batch, "events": events}),
-                    now,
-                )
-                .map_err(fail)?,
-        );
-    }
     let index = receipt.wait().map_err(fail)?.index;
-    for p in pending {
+    for p in events {
         p.wait().map_err(fail)?;
     }
     Ok(index)
@@ -522,10 +492,7 @@ async fn submit_notice(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let snapshot = s.live.snapshot().await?;
     let n = blocking(move || s.mech.submit_notice(&who, d, &snapshot, &Signing::log())).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::to_value(n).unwrap_or_default()),
-    ))
+    Ok((StatusCode::CREATED, Json(n)))
 }
 
 async fn list_notices(State(s): S, who: Principal) -> Json<Value> {
@@ -541,8 +508,9 @@ async fn relay_notice(
     who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let n = blocking(move || s.mech.relay_notice(&who, &id)).await?;
-    Ok(Json(serde_json::to_value(n).unwrap_or_default()))
+    blocking(move || s.mech.relay_notice(&who, &id))
+        .await
+        .map(Json)
 }
 
 #[derive(Deserialize)]
@@ -576,7 +544,7 @@ async fn withdraw_notice(
     let st = Arc::clone(&s);
     blocking(move || st.mech.withdraw_notice(&w, &id, &Signing::log()))
         .await
-        .map(|n| Json(serde_json::to_value(n).unwrap_or_default()))
+        .map(Json)
 }
 
 // ---- incidents ----
@@ -587,10 +555,7 @@ async fn report_incident(
     Body(d): Body<IncidentDraft>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let i = blocking(move || s.mech.report_incident(&who, d, &Signing::log())).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::to_value(i).unwrap_or_default()),
-    ))
+    Ok((StatusCode::CREATED, Json(i)))
 }
 
 #[derive(Deserialize)]
@@ -610,11 +575,13 @@ async fn list_incidents(
         .mech
         .incidents_for(&who)
         .into_iter()
-        .filter(|i| q.status.as_deref().is_none_or(|st| i.status == st))
+        .filter(|i| q.status.as_deref().is_none_or(|st| i["status"] == st))
         .filter(|i| {
-            q.about
-                .as_deref()
-                .is_none_or(|p| i.about.iter().any(|a| a == p))
+            q.about.as_deref().is_none_or(|p| {
+                i["about"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|a| a == p))
+            })
         })
         .collect();
     Json(json!({"items": items}))
@@ -625,9 +592,7 @@ async fn get_incident(
     who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    s.mech
-        .incident_for(&who, &id)
-        .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
+    s.mech.incident_for(&who, &id).map(Json)
 }
 
 #[derive(Deserialize)]
@@ -645,7 +610,7 @@ async fn investigate(
 ) -> ApiResult<Json<Value>> {
     blocking(move || s.mech.investigate(&who, &id, &r.note, &Signing::log()))
         .await
-        .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
+        .map(Json)
 }
 
 #[derive(Deserialize)]
@@ -662,7 +627,7 @@ async fn respond(
 ) -> ApiResult<Json<Value>> {
     blocking(move || s.mech.respond(&who, &id, &r.text, &Signing::log()))
         .await
-        .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
+        .map(Json)
 }
 
 #[derive(Deserialize)]
@@ -680,7 +645,7 @@ async fn finding(
 ) -> ApiResult<Json<Value>> {
     blocking(move || s.mech.find(&who, &id, &r.outcome, &r.reasons))
         .await
-        .map(|i| Json(serde_json::to_value(i).unwrap_or_default()))
+        .map(Json)
 }
 
 // ---- acts signed by their authors ----
@@ -807,21 +772,20 @@ struct SummaryQuery {
     until: Option<String>,
 }
 
-async fn summary_value(s: &AppState, q: SummaryQuery) -> ApiResult<Value> {
-    let from = q
-        .from
-        .as_deref()
-        .map(crate::clock::parse_ms)
-        .transpose()
-        .map_err(|e| ApiError::unprocessable(format!("from: {e}")))?
-        .unwrap_or(0);
-    let until = q
-        .until
-        .as_deref()
-        .map(crate::clock::parse_ms)
-        .transpose()
-        .map_err(|e| ApiError::unprocessable(format!("until: {e}")))?
-        .unwrap_or(i64::MAX / 2);
+async fn summary_value(s: &AppState, who: &Principal, q: SummaryQuery) -> ApiResult<Value> {
+    let time = |field: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(crate::clock::parse_ms)
+            .transpose()
+            .map_err(|e| ApiError::unprocessable(format!("{field}: {e}")))
+    };
+    let from = time("from", &q.from)?;
+    let until = time("until", &q.until)?;
+    if let (Some(f), Some(u)) = (from, until) {
+        if u <= f {
+            return Err(ApiError::unprocessable("until must be after from"));
+        }
+    }
     if let Some(p) = &q.party {
         if !s
             .agreement
@@ -833,30 +797,40 @@ async fn summary_value(s: &AppState, q: SummaryQuery) -> ApiResult<Value> {
         }
     }
     let snapshot = s.live.snapshot().await?;
-    Ok(crate::summary::compute(
-        &s.agreement,
-        &s.mech.all_incidents(),
-        &snapshot,
-        q.party.as_deref(),
-        from,
-        until,
-    ))
+    let checkpoint = s
+        .ledger
+        .checkpoint()
+        .map_err(|e| ApiError::unavailable(format!("the ledger: {e}")))?
+        .map(|c| (c.checkpoint.size, b64(&c.checkpoint.root)));
+    let incidents = s.mech.all_incidents();
+    Ok(crate::summary::compute(&crate::summary::Input {
+        agreement: &s.agreement,
+        incidents: &incidents,
+        snapshot: &snapshot,
+        disclosure: &s.disclosure,
+        who,
+        party: q.party.as_deref(),
+        from_ms: from,
+        until_ms: until,
+        made_at_ms: s.clock.now_ms(),
+        checkpoint,
+    }))
 }
 
 async fn summary_json(
     State(s): S,
-    _who: Principal,
+    who: Principal,
     Query(q): Query<SummaryQuery>,
 ) -> ApiResult<Json<Value>> {
-    summary_value(&s, q).await.map(Json)
+    summary_value(&s, &who, q).await.map(Json)
 }
 
 async fn summary_html(
     State(s): S,
-    _who: Principal,
+    who: Principal,
     Query(q): Query<SummaryQuery>,
 ) -> ApiResult<Html<String>> {
-    summary_value(&s, q)
+    summary_value(&s, &who, q)
         .await
         .map(|v| Html(crate::summary::html(&v)))
 }
@@ -906,6 +880,17 @@ async fn delete_hook(State(s): S, who: Principal, Path(id): Path<String>) -> Api
 }
 
 // ---- ledger ----
+
+/// The keys that verify this ledger (each party's and monitor's, and the log key under the
+/// mediator's id), as a keyring for `truceline log verify --party-keys`. Public: a
+/// verifier checks them against what each party says its key is.
+async fn verifier_keys(State(s): S, _who: Principal) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        s.verifier_keyring.clone(),
+    )
+        .into_response()
+}
 
 async fn checkpoint(State(s): S, _who: Principal) -> ApiResult<Response> {
     let cp = s

@@ -42,6 +42,10 @@ pub struct FeedItem {
     /// The item as one Server-Sent Events message, encoded once and shared by every
     /// stream allowed to see it.
     pub sse: Bytes,
+    /// The ledger entry this item tells of, for items the projection makes from the
+    /// record (notices, incidents): on catching up after a crash, items of entries up to
+    /// the highest source already in the feed are not published again.
+    pub source: Option<u64>,
 }
 
 impl FeedItem {
@@ -54,7 +58,13 @@ impl FeedItem {
             audience,
             data,
             sse,
+            source: None,
         }
+    }
+
+    pub fn with_source(mut self, source: Option<u64>) -> Self {
+        self.source = source;
+        self
     }
 }
 
@@ -103,6 +113,8 @@ pub struct NewItem {
     pub time_ms: i64,
     pub audience: Audience,
     pub data: serde_json::Value,
+    /// The ledger entry it tells of ([`FeedItem::source`]).
+    pub source: Option<u64>,
 }
 
 impl Feed {
@@ -204,13 +216,16 @@ impl Feed {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Vec::with_capacity(bodies.len());
         for (item, data) in bodies {
-            out.push(Arc::new(FeedItem::new(
-                inner.next_id,
-                item.kind.into(),
-                item.time_ms,
-                item.audience,
-                data,
-            )));
+            out.push(Arc::new(
+                FeedItem::new(
+                    inner.next_id,
+                    item.kind.into(),
+                    item.time_ms,
+                    item.audience,
+                    data,
+                )
+                .with_source(item.source),
+            ));
             inner.next_id += 1;
         }
         // Sent under the lock so that the writer gets batches in id order. A full queue
@@ -358,6 +373,7 @@ mod tests {
                 time_ms: 0,
                 audience: a.clone(),
                 data: serde_json::json!({}),
+                source: None,
             })
             .collect();
         feed.publish_durable(items);

@@ -6,27 +6,37 @@
 //!   in-process or on 127.0.0.1 port 0. [`serve`] runs it until a shutdown signal.
 //! - One engine thread ([`live`]) applies report batches in arrival order; a batch is
 //!   checked whole before any report in it is applied.
-//! - Every decision about who sees what is [`access::Audience::allows`]; every route asks
-//!   it, and ids a caller may not see answer 404 like ids that do not exist.
-//! - Every state change is an entry in the ledger and an item in the [`feed`] that streams
-//!   and webhooks read. A party's or monitor's own acts (notices, answers, withdrawals,
-//!   incident reports, responses, investigations) are entries it signs with its own key
-//!   (`POST /v1/acts`; [`mechanism::Signing`]); the log key signs only the mediator's
-//!   entries. The server holds no private key but the log's.
+//! - Whom an item is for is its [`access::Audience`]; what each principal sees of it is
+//!   [`disclosure::Disclosure`]'s, by every route (API, feed, streams, webhooks, search,
+//!   ledger entries and so exports). Ids a caller may not see answer 404 like ids that do
+//!   not exist.
+//! - The engine owns compliance state (open breaches, cap totals: [`live::Snapshot`]); the
+//!   ledger owns the record. Notices, incidents and their feed items are a projection of
+//!   ledger entries ([`projection`]), brought level with the ledger on open and rebuilt
+//!   from it alone by `serve --rebuild`; their ids are ledger indices.
+//! - A party's or monitor's own acts (notices, answers, withdrawals, incident reports,
+//!   responses, investigations) are entries it signs with its own key (`POST /v1/acts`;
+//!   [`acts::Signing`]); the log key signs only the mediator's entries. The server holds
+//!   no private key but the log's.
 //! - A feed item is committed to disk before any stream or webhook sees it.
 //! - "Now" comes from a [`clock::Clock`].
 
 pub mod access;
+pub mod acts;
 pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod console;
+pub mod disclosure;
 pub mod error;
 pub mod feed;
 pub mod geo;
+pub mod incidents;
 pub mod live;
 pub mod mechanism;
+pub mod notices;
 pub mod policy;
+pub mod projection;
 pub mod state;
 pub mod store;
 pub mod summary;

@@ -15,8 +15,13 @@ use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
 use truceline_engine::engine::MAX_UNITS;
 use truceline_engine::{Agreement, Classifier, Engine, Event, Hit, ReportRef, Timestamp};
 
+use serde_json::{json, Value};
+use truceline_ledger::ledger::Pending;
+
 use crate::access::{Audience, Principal};
+use crate::acts::Recorder;
 use crate::console::Tracker;
+use crate::disclosure::Disclosure;
 use crate::error::ApiError;
 use crate::feed::{Feed, FeedItem, NewItem};
 
@@ -137,32 +142,31 @@ pub fn prepare(
 }
 
 /// What applying a batch did.
-#[derive(Debug, Clone)]
 pub struct Applied {
     /// Sequence number of the batch in engine order, from 1.
     pub batch: u64,
     pub count: usize,
     pub first_t: Timestamp,
     pub last_t: Timestamp,
-    pub events: Vec<LiveEvent>,
+    /// The feed items of the batch's events: one per event and distinct view.
+    pub items: Vec<Arc<FeedItem>>,
+    /// The batch's `engine/events` ledger entries, queued on the engine thread so that
+    /// the ledger holds events in engine order; durable once each is waited for.
+    pub recorded: Vec<Pending>,
 }
 
-/// An engine event as published: its feed item and, when it names a unit, where that unit
-/// was last reported.
-#[derive(Debug, Clone)]
-pub struct LiveEvent {
-    pub item: Arc<FeedItem>,
-    pub event: Event,
-    pub position: Option<[f64; 2]>,
-}
-
-/// The present, for summaries and notice checks.
+/// The present, for summaries and notice checks: read from the engine's own state.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Snapshot {
     pub units: usize,
+    /// The first report this engine applied (since the server started).
+    pub first_report_t: Option<String>,
     pub last_report_t: Option<String>,
-    /// Cap rule id -> current total in its zone.
+    /// Cap rule id -> current total in its zone (whether or not the rule is in force).
     pub cap_totals: BTreeMap<String, u64>,
+    /// Rule id -> whether it is in force as of the last report.
+    pub in_force: BTreeMap<String, bool>,
+    /// Breaches open now, from the engine's state (never a pairing of past events).
     pub open_breaches: Vec<Event>,
 }
 
@@ -171,8 +175,12 @@ enum Command {
     Snapshot(oneshot::Sender<Snapshot>),
 }
 
-/// Called on the engine thread with each batch's events, after they are in the feed.
-pub type EventSink = Arc<dyn Fn(&[LiveEvent]) + Send + Sync>;
+/// What the engine thread needs to record and publish a batch's events.
+pub struct Outlets {
+    pub feed: Arc<Feed>,
+    pub recorder: Arc<Recorder>,
+    pub disclosure: Arc<Disclosure>,
+}
 
 /// The handle to the engine thread.
 #[derive(Clone)]
@@ -184,8 +192,7 @@ pub struct Live {
 impl Live {
     pub fn start(
         agreement: Arc<Agreement>,
-        feed: Arc<Feed>,
-        sink: EventSink,
+        outlets: Outlets,
         tracker: Arc<Tracker>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Live {
@@ -194,12 +201,11 @@ impl Live {
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let worker = Worker {
             engine,
-            feed,
-            sink,
+            outlets,
             tracker,
             clock,
-            open: BTreeMap::new(),
             batch: 0,
+            first_report_t: None,
         };
         std::thread::Builder::new()
             .name("engine".into())
@@ -235,18 +241,13 @@ impl Live {
     }
 }
 
-/// A breach: its rule, unit and other unit.
-type BreachKey = (Arc<str>, Option<Arc<str>>, Option<Arc<str>>);
-
 struct Worker {
     engine: Engine,
-    feed: Arc<Feed>,
-    sink: EventSink,
+    outlets: Outlets,
     tracker: Arc<Tracker>,
     clock: Arc<dyn crate::clock::Clock>,
-    /// Breaches now open, keyed by rule, unit and other unit.
-    open: BTreeMap<BreachKey, Event>,
     batch: u64,
+    first_report_t: Option<Timestamp>,
 }
 
 /// The parties an event is about: whose forces it names.
@@ -350,50 +351,62 @@ impl Worker {
             }
         }
         self.batch += 1;
+        self.first_report_t.get_or_insert(p.reports[0].t);
         let agreement = Arc::clone(self.engine.agreement());
         let now = self.clock.now_ms();
+        let disclosure = Arc::clone(&self.outlets.disclosure);
         let mut items = Vec::with_capacity(events.len());
-        let mut positions = Vec::with_capacity(events.len());
+        // Per (ledger audience, full view?): the batch's events in that view.
+        let mut entries: Vec<(Vec<String>, bool, Vec<Value>)> = Vec::new();
         for e in events.iter() {
-            let position = e
-                .unit
-                .as_deref()
-                .and_then(|u| self.engine.unit(u))
-                .map(|u| [u.lon, u.lat]);
-            positions.push(position);
-            let key = (e.rule.clone(), e.unit.clone(), e.other.clone());
-            if e.kind.is_breach() {
-                self.open.insert(key, e.clone());
-            } else {
-                self.open.remove(&key);
-            }
-            let audience = Audience::ids(event_parties(&agreement, e)).with_monitors();
-            let mut data = serde_json::to_value(e).unwrap_or_default();
-            if let (Some(p), Some(o)) = (position, data.as_object_mut()) {
-                o.insert("lon".into(), p[0].into());
-                o.insert("lat".into(), p[1].into());
-            }
-            items.push(NewItem {
-                kind: "event",
-                time_ms: now,
-                audience,
-                data,
+            let full = self.full_event(e);
+            let base = Audience::ids(event_parties(&agreement, e)).with_monitors();
+            let views = disclosure.fan_out(|who| {
+                base.allows(who)
+                    .then(|| disclosure.event(&full, who))
+                    .flatten()
             });
+            for (audience, view) in views {
+                let ids = self.outlets.recorder.ledger_ids(&audience);
+                let is_full = !audience.only;
+                match entries
+                    .iter_mut()
+                    .find(|(a, f, _)| *a == ids && *f == is_full)
+                {
+                    Some((_, _, list)) => list.push(view.clone()),
+                    None => entries.push((ids, is_full, vec![view.clone()])),
+                }
+                items.push(NewItem {
+                    kind: "event",
+                    time_ms: now,
+                    audience,
+                    data: view,
+                    source: None,
+                });
+            }
         }
-        let fed = self.feed.publish(items);
-        let paired: Vec<LiveEvent> = fed
-            .into_iter()
-            .zip(events.drain(..))
-            .zip(positions)
-            .map(|((item, event), position)| LiveEvent {
-                item,
-                event,
-                position,
-            })
-            .collect();
-        if !paired.is_empty() {
-            (self.sink)(&paired);
+        let fed = self.outlets.feed.publish(items);
+        // The ledger's entries for these events, queued from this thread so that they
+        // commit in engine order (the projection of engine incidents depends on it).
+        let mut recorded = Vec::with_capacity(entries.len());
+        let ledger_now = now.max(0) as u64;
+        for (ids, is_full, list) in entries {
+            let body = json!({"batch": self.batch, "view": if is_full { "full" } else { "copy" }, "events": list});
+            match self
+                .outlets
+                .recorder
+                .ledger()
+                .submit_own("engine/events", ids, body, ledger_now)
+            {
+                Ok(p) => recorded.push(p),
+                Err(e) => {
+                    return Err(ApiError::unavailable(format!(
+                        "the ledger refused the batch's events: {e}"
+                    )))
+                }
+            }
         }
+        events.clear();
         // The console's tracker after the events: they are on their way to the feed's
         // writer already, and the map's positions can wait for this.
         self.tracker.observe(p.reports());
@@ -402,40 +415,50 @@ impl Worker {
             count: p.reports.len(),
             first_t: p.reports[0].t,
             last_t: p.reports[p.reports.len() - 1].t,
-            events: paired,
+            items: fed,
+            recorded,
         })
+    }
+
+    /// An event as the mediator sees it: its fields, and where `unit` and `other` were.
+    fn full_event(&self, e: &Event) -> Value {
+        let mut data = serde_json::to_value(e).unwrap_or_default();
+        let at = |name: &Option<Arc<str>>| {
+            name.as_deref()
+                .and_then(|u| self.engine.unit(u))
+                .map(|u| (u.lon, u.lat))
+        };
+        if let Some(o) = data.as_object_mut() {
+            if let Some((lon, lat)) = at(&e.unit) {
+                o.insert("lon".into(), lon.into());
+                o.insert("lat".into(), lat.into());
+            }
+            if let Some((lon, lat)) = at(&e.other) {
+                o.insert("other_lon".into(), lon.into());
+                o.insert("other_lat".into(), lat.into());
+            }
+        }
+        data
     }
 
     fn snapshot(&self) -> Snapshot {
         let agreement = self.engine.agreement();
         let mut cap_totals = BTreeMap::new();
-        for rule in &agreement.rules {
-            if let RuleKind::Cap {
-                zone,
-                party,
-                category,
-                ..
-            } = &rule.kind
-            {
-                let Some(z) = agreement.features[*zone as usize].zone() else {
-                    continue;
-                };
-                let total = self
-                    .engine
-                    .units()
-                    .filter(|u| {
-                        u.party == *party && u.category == *category && z.contains(u.lon, u.lat)
-                    })
-                    .map(|u| u.count)
-                    .sum();
+        let mut in_force = BTreeMap::new();
+        for (r, rule) in agreement.rules.iter().enumerate() {
+            let r = r as truceline_engine::agreement::RuleIndex;
+            if let Some(total) = self.engine.cap_total(r) {
                 cap_totals.insert(rule.id.clone(), total);
             }
+            in_force.insert(rule.id.clone(), self.engine.rule_active(r));
         }
         Snapshot {
             units: self.engine.unit_count(),
+            first_report_t: self.first_report_t.map(|t| t.to_string()),
             last_report_t: self.engine.last_report_time().map(|t| t.to_string()),
             cap_totals,
-            open_breaches: self.open.values().cloned().collect(),
+            in_force,
+            open_breaches: self.engine.open_breaches(),
         }
     }
 }

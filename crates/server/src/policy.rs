@@ -127,12 +127,127 @@ impl NoticePolicy {
     }
 }
 
+/// What a party learns of the other side's unit in a separation breach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherUnit {
+    /// "a unit of SY": neither its id nor its position (the default).
+    #[default]
+    Hidden,
+    /// Its id, not its position.
+    Id,
+    /// Its id and its position.
+    Position,
+}
+
+/// The agreement's `[disclosure]` table: how much a party learns of the other side's
+/// forces from an item about both (a separation breach, an incident opened for one).
+///
+/// ```toml
+/// [disclosure]
+/// separation_other_unit = "hidden"   # hidden | id | position
+/// separation_distance_step_m = 100   # distances shown to a party, rounded to this (0: exact)
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosurePolicy {
+    #[serde(default)]
+    pub separation_other_unit: OtherUnit,
+    #[serde(default = "d_step")]
+    pub separation_distance_step_m: u32,
+}
+
+fn d_step() -> u32 {
+    100
+}
+
+impl Default for DisclosurePolicy {
+    fn default() -> Self {
+        DisclosurePolicy {
+            separation_other_unit: OtherUnit::Hidden,
+            separation_distance_step_m: d_step(),
+        }
+    }
+}
+
+/// Most a distance may be rounded to: anything coarser says nothing.
+const MAX_STEP_M: u32 = 100_000;
+
+impl DisclosurePolicy {
+    fn validate(&self) -> Result<(), String> {
+        if self.separation_distance_step_m > MAX_STEP_M {
+            return Err(format!(
+                "disclosure.separation_distance_step_m = {}: at most {MAX_STEP_M}",
+                self.separation_distance_step_m
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The agreement's `[incidents]` table: how the engine's breaches become incidents.
+///
+/// ```toml
+/// [incidents]
+/// join_within_h = 24   # a breach of one rule by the same unit, pair or cap within this
+///                      # of the last one joins that open incident instead of opening one
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPolicy {
+    #[serde(default = "d_join")]
+    pub join_within_h: u32,
+}
+
+fn d_join() -> u32 {
+    24
+}
+
+impl Default for IncidentPolicy {
+    fn default() -> Self {
+        IncidentPolicy {
+            join_within_h: d_join(),
+        }
+    }
+}
+
+impl IncidentPolicy {
+    pub fn join_within_ms(&self) -> i64 {
+        i64::from(self.join_within_h) * 3_600_000
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.join_within_h > 24 * 31 {
+            return Err(format!(
+                "incidents.join_within_h = {}: at most {} (31 days)",
+                self.join_within_h,
+                24 * 31
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything of the agreement that is the server's, not the engine's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServerPolicy {
+    pub notices: NoticePolicy,
+    pub disclosure: DisclosurePolicy,
+    pub incidents: IncidentPolicy,
+}
+
 #[derive(Deserialize)]
 struct Outer {
     notices: Option<NoticePolicy>,
+    disclosure: Option<DisclosurePolicy>,
+    incidents: Option<IncidentPolicy>,
 }
 
-/// The lines of the `[notices]` and `[notices.*]` tables replaced by empty lines.
+/// The server's tables, which the engine's loader does not know.
+const SERVER_TABLES: [&str; 3] = ["notices", "disclosure", "incidents"];
+
+/// The lines of the server's tables (`[notices]`, `[notices.*]`, `[disclosure]`,
+/// `[incidents]`) replaced by empty lines.
 fn without_notices(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut inside = false;
@@ -141,9 +256,12 @@ fn without_notices(text: &str) -> String {
         if head.starts_with('[') {
             let name = head.trim_start_matches('[').trim_start();
             inside = !head.starts_with("[[")
-                && (name.starts_with("notices]")
-                    || name.starts_with("notices.")
-                    || name.starts_with("notices ]"));
+                && SERVER_TABLES.iter().any(|t| {
+                    name.strip_prefix(t).is_some_and(|rest| {
+                        let rest = rest.trim_start();
+                        rest.starts_with(']') || rest.starts_with('.')
+                    })
+                });
         }
         if inside {
             out.push_str(if line.ends_with('\n') { "\n" } else { "" });
@@ -161,6 +279,16 @@ pub fn load(
     geometry: &str,
     geometry_file: &str,
 ) -> Result<(Agreement, NoticePolicy), AgreementError> {
+    load_all(text, file, geometry, geometry_file).map(|(a, p)| (a, p.notices))
+}
+
+/// Loads an agreement and every table of the server's ([`ServerPolicy`]).
+pub fn load_all(
+    text: &str,
+    file: &str,
+    geometry: &str,
+    geometry_file: &str,
+) -> Result<(Agreement, ServerPolicy), AgreementError> {
     let err = |message: String| AgreementError {
         file: file.to_string(),
         line: None,
@@ -168,15 +296,27 @@ pub fn load(
     };
     let outer: toml::Table =
         toml::from_str(text).map_err(|e| err(format!("not a valid agreement: {}", e.message())))?;
-    let policy = match outer.get("notices") {
-        None => NoticePolicy::default(),
-        Some(_) => {
-            let o: Outer = toml::from_str(&toml::to_string(&outer).unwrap_or_default())
-                .map_err(|e| err(format!("[notices]: {}", e.message())))?;
-            o.notices.unwrap_or_default()
+    let mut policy = ServerPolicy::default();
+    if SERVER_TABLES.iter().any(|t| outer.contains_key(*t)) {
+        let mut own = toml::Table::new();
+        for t in SERVER_TABLES {
+            if let Some(v) = outer.get(t) {
+                own.insert(t.to_owned(), v.clone());
+            }
         }
-    };
-    policy.validate().map_err(err)?;
+        let o: Outer = toml::from_str(&toml::to_string(&own).unwrap_or_default()).map_err(|e| {
+            err(format!(
+                "[notices], [disclosure] or [incidents]: {}",
+                e.message()
+            ))
+        })?;
+        policy.notices = o.notices.unwrap_or_default();
+        policy.disclosure = o.disclosure.unwrap_or_default();
+        policy.incidents = o.incidents.unwrap_or_default();
+    }
+    policy.notices.validate().map_err(err)?;
+    policy.disclosure.validate().map_err(err)?;
+    policy.incidents.validate().map_err(err)?;
     let source = AgreementSource::parse(&without_notices(text), file)?;
     let agreement = source.build(geometry, geometry_file)?;
     Ok((agreement, policy))
@@ -199,6 +339,13 @@ mod tests {
         let out = without_notices(text);
         assert_eq!(out.lines().count(), text.lines().count());
         assert!(!out.contains("buffer_km") && !out.contains("flight") && out.contains("[[rules]]"));
+        let text = "[disclosure]\nseparation_other_unit = \"id\"\n[incidents]\njoin_within_h = 2\n[notices_extra]\nx = 1\n";
+        let out = without_notices(text);
+        assert!(!out.contains("separation_other_unit") && !out.contains("join_within_h"));
+        assert!(
+            out.contains("[notices_extra]"),
+            "only the server's own tables are blanked"
+        );
     }
 
     #[test]
@@ -212,6 +359,16 @@ mod tests {
             ("[notices]\nbuffer_km = -1.0\n", "buffer_km"),
             ("[notices.lead_time_by_kind]\nparade = 5\n", "unknown kind"),
             ("[notices]\nanswer_within_min = 0\n", "at least 1"),
+            (
+                "[disclosure]\nseparation_other_unit = \"all\"\n",
+                "unknown variant",
+            ),
+            (
+                "[disclosure]\nseparation_distance_step_m = 1000000\n",
+                "at most",
+            ),
+            ("[disclosure]\nrounding = 1\n", "unknown field"),
+            ("[incidents]\njoin_within_h = 100000\n", "at most"),
         ] {
             let e = load(bad, "a.toml", "", "z").unwrap_err();
             assert!(e.message.contains(needle), "{bad}: {e}");

@@ -10,12 +10,15 @@ use truceline_engine::Agreement;
 use truceline_ledger::keys::{Keyring, SignerKey, VerifierKey};
 use truceline_ledger::ledger::{Ledger, LedgerConfig};
 
+use crate::acts::Recorder;
 use crate::auth::Auth;
 use crate::clock::Clock;
+use crate::disclosure::Disclosure;
 use crate::feed::Feed;
-use crate::live::{Live, LiveEvent};
+use crate::live::{Live, Outlets};
 use crate::mechanism::Mechanism;
-use crate::policy::NoticePolicy;
+use crate::policy::ServerPolicy;
+use crate::projection::{Context, Projector};
 use crate::store::{SqliteStore, Store};
 
 pub const DEFAULT_MAX_SUBSCRIBERS: usize = 10_000;
@@ -23,7 +26,7 @@ pub const DEFAULT_MAX_SUBSCRIBERS: usize = 10_000;
 /// What the server needs to start.
 pub struct Config {
     pub agreement: Arc<Agreement>,
-    pub policy: NoticePolicy,
+    pub policy: ServerPolicy,
     /// Holds `server.db`, `ledger.db` and `evidence/`.
     pub data_dir: PathBuf,
     /// Public keys of the principals, named by their party id in the agreement.
@@ -32,7 +35,13 @@ pub struct Config {
     pub log_key: SignerKey,
     pub clock: Arc<dyn Clock>,
     pub max_subscribers: usize,
+    /// Drop the projections (notices, incidents) and rebuild them from the ledger alone.
+    pub rebuild: bool,
 }
+
+/// The file in the data directory that holds the keys a verifier needs: each party's and
+/// monitor's, and the log key under the mediator's id (it signs the mediator's entries).
+pub const VERIFIER_KEYRING: &str = "verifier-keyring";
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -46,7 +55,10 @@ pub struct AppState {
     pub tracker: Arc<crate::console::Tracker>,
     pub feed: Arc<Feed>,
     pub mech: Arc<Mechanism>,
+    pub disclosure: Arc<Disclosure>,
     pub ledger: Arc<Ledger>,
+    /// [`VERIFIER_KEYRING`]'s text, served at `/v1/ledger/keys`.
+    pub verifier_keyring: String,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub log_key: SignerKey,
@@ -114,6 +126,9 @@ impl AppState {
         ledger_ring
             .insert(log_vkey)
             .map_err(|err| e("keyring", &err))?;
+        let ledger_ring_text = format!(
+            "# The keys that verify this agreement's ledger: each party's and monitor's, and the\n# log key under the mediator's id. For `truceline log verify --party-keys`.\n{ledger_ring}"
+        );
         let ledger_store =
             truceline_ledger::store::SqliteStore::open(config.data_dir.join("ledger.db"))
                 .map_err(|err| e("opening the ledger", &err))?;
@@ -132,37 +147,25 @@ impl AppState {
                 .map_err(|err| e("opening the store", &err))?,
         );
         let feed = Feed::open(Arc::clone(&store)).map_err(|err| e("opening the feed", &err))?;
-        let mech = Arc::new(
-            Mechanism::open(
-                Arc::clone(&agreement),
-                config.policy,
-                Arc::clone(&ledger),
-                Arc::clone(&store),
-                Arc::clone(&feed),
-                Arc::clone(&config.clock),
-            )
-            .map_err(|err| e("loading notices and incidents", &err))?,
-        );
-        // Breaches become incidents on their own thread, so that the engine never waits for
-        // the ledger.
-        let (events_tx, events_rx) = std::sync::mpsc::sync_channel::<Vec<LiveEvent>>(4096);
-        let opener = Arc::clone(&mech);
-        std::thread::Builder::new()
-            .name("incidents".into())
-            .spawn(move || {
-                while let Ok(events) = events_rx.recv() {
-                    opener.engine_events(&events);
-                }
-            })
-            .map_err(|err| e("starting the incident thread", &err))?;
-        let sink: crate::live::EventSink = Arc::new(move |events: &[LiveEvent]| {
-            let _ = events_tx.send(events.to_vec());
-        });
+        let policy = config.policy;
+        let disclosure = Arc::new(Disclosure::new(
+            &agreement,
+            policy.disclosure.clone(),
+            policy.notices.clone(),
+        ));
+        let recorder = Arc::new(Recorder::new(
+            &agreement,
+            Arc::clone(&ledger),
+            Arc::clone(&config.clock),
+        ));
         let tracker = Arc::new(crate::console::Tracker::default());
         let live = Live::start(
             Arc::clone(&agreement),
-            Arc::clone(&feed),
-            sink,
+            Outlets {
+                feed: Arc::clone(&feed),
+                recorder: Arc::clone(&recorder),
+                disclosure: Arc::clone(&disclosure),
+            },
             Arc::clone(&tracker),
             Arc::clone(&config.clock),
         );
@@ -188,6 +191,38 @@ impl AppState {
                 )
                 .map_err(|err| e("recording the agreement", &err))?;
         }
+        // The projections come level with the ledger (or are rebuilt from it) before the
+        // server answers anyone.
+        let projector = Projector::open(
+            Arc::clone(&ledger),
+            Arc::clone(&store),
+            Arc::clone(&feed),
+            Arc::clone(&disclosure),
+            Context::new(&agreement, policy.incidents.join_within_ms()),
+        )
+        .map_err(|err| e("bringing the projections level with the ledger", &err))?;
+        if config.rebuild {
+            projector
+                .rebuild()
+                .map_err(|err| e("rebuilding the projections", &err))?;
+        }
+        projector
+            .start_background()
+            .map_err(|err| e("starting the projection thread", &err))?;
+        let mech = Arc::new(Mechanism::new(
+            Arc::clone(&agreement),
+            policy,
+            recorder,
+            projector,
+            Arc::clone(&disclosure),
+            Arc::clone(&config.clock),
+        ));
+        mech.recover_unchecked_notices()
+            .map_err(|err| e("recording the checks a crash lost", &err))?;
+        let verifier_keyring = ledger_ring_text;
+        std::fs::write(config.data_dir.join(VERIFIER_KEYRING), &verifier_keyring)
+            .map_err(|err| e("writing the verifier keyring", &err))?;
+        secure_data_dir(&config.data_dir).map_err(|err| e("securing the data directory", &err))?;
         let hooks = crate::webhooks::Hooks::load(store.as_ref())
             .map_err(|err| e("loading webhooks", &err))?;
         let webhook_tls =
@@ -205,7 +240,9 @@ impl AppState {
             tracker,
             feed,
             mech,
+            disclosure,
             ledger,
+            verifier_keyring,
             store,
             clock: config.clock,
             log_key: config.log_key,
@@ -216,6 +253,23 @@ impl AppState {
             webhook_tls,
         }))
     }
+}
+
+/// The data directory holds the record and its keys: only its owner reads it (0700 for
+/// directories, 0600 for files, whatever the umask made them).
+fn secure_data_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            secure_data_dir(&entry.path())?;
+        } else if kind.is_file() {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks notice deadlines once a second (of real time).

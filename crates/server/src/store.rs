@@ -1,9 +1,12 @@
-//! The embedded store: notices, incidents, the feed (events and every change, in order),
-//! webhooks and their delivery cursors. Behind a small trait; SQLite in WAL mode in the
-//! data directory is the default, one file a person can open with the sqlite3 tool.
+//! The embedded store: the projections of the ledger (notices, incidents, and the index
+//! of the next entry they have not applied), the feed (events and every change, in
+//! order), webhooks and their delivery cursors. Behind a small trait; SQLite in WAL mode
+//! in the data directory is the default, one file a person can open with the sqlite3 tool.
 //!
-//! Notices and incidents are kept as JSON documents keyed by id (the server holds them in
-//! memory and writes each change through); the feed is append-only with increasing ids, in
+//! Notices and incidents are JSON documents keyed by id, written by the projection only,
+//! each batch of entries in one transaction with the projection's position in the ledger
+//! ([`Store::commit_projection`]), so that what is stored is always the ledger's state
+//! up to one index; the feed is append-only with increasing ids, in
 //! a file of its own (`feed.db`, beside `server.db`) with a connection of its own, and
 //! every commit of it is synced (`synchronous=FULL`): the feed announces only what is on
 //! disk, and its one writer never waits behind the documents' or the hooks' writes.
@@ -47,6 +50,18 @@ pub trait Store: Send + Sync {
     /// Inserts or replaces a document.
     fn put_doc(&self, kind: DocKind, id: &str, json: &str) -> Result<(), StoreError>;
     fn delete_doc(&self, kind: DocKind, id: &str) -> Result<(), StoreError>;
+    /// The index of the next ledger entry the stored projections have not applied.
+    fn projection_next(&self) -> Result<u64, StoreError>;
+    /// Writes projected documents and the projection's new position in one transaction.
+    fn commit_projection(
+        &self,
+        docs: &[(DocKind, String, String)],
+        next: u64,
+    ) -> Result<(), StoreError>;
+    /// Drops the projections (notices, incidents, position) to rebuild them.
+    fn clear_projection(&self) -> Result<(), StoreError>;
+    /// The highest ledger index a feed item tells of (0 when none does).
+    fn last_feed_source(&self) -> Result<u64, StoreError>;
     /// Every document of a kind, in id order.
     fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError>;
     fn append_feed(&self, items: &[std::sync::Arc<FeedItem>]) -> Result<(), StoreError>;
@@ -62,6 +77,7 @@ CREATE TABLE IF NOT EXISTS notices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hook_cursors (hook TEXT PRIMARY KEY, delivered INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS projection (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
 const FEED_SCHEMA: &str = "
@@ -101,6 +117,14 @@ impl SqliteStore {
         let feed_path = path.with_file_name("feed.db");
         let feed_write = open_wal(&feed_path, "FULL")?;
         feed_write.execute_batch(FEED_SCHEMA)?;
+        let has_source: bool = feed_write.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('feed') WHERE name = 'source'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_source {
+            feed_write.execute_batch("ALTER TABLE feed ADD COLUMN source INTEGER;")?;
+        }
         migrate_feed(&write, &feed_path)?;
         let feed_read = Connection::open(&feed_path)?;
         feed_read.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -164,6 +188,54 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn projection_next(&self) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .r()
+            .query_row("SELECT value FROM projection WHERE key = 'next'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
+    fn commit_projection(
+        &self,
+        docs: &[(DocKind, String, String)],
+        next: u64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        for (kind, id, json) in docs {
+            let sql = format!(
+                "INSERT OR REPLACE INTO {} (id, doc) VALUES (?1, ?2)",
+                kind.table()
+            );
+            tx.prepare_cached(&sql)?.execute(params![id, json])?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO projection (key, value) VALUES ('next', ?1)",
+            params![next as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn clear_projection(&self) -> Result<(), StoreError> {
+        self.w().execute_batch(
+            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM projection; COMMIT;",
+        )?;
+        Ok(())
+    }
+
+    fn last_feed_source(&self) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .feed_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .query_row("SELECT MAX(source) FROM feed", [], |r| r.get(0))?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
     fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError> {
         let conn = self.r();
         let mut stmt = conn.prepare(&format!("SELECT doc FROM {} ORDER BY id", kind.table()))?;
@@ -176,7 +248,7 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO feed (id, kind, time_ms, audience, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT OR IGNORE INTO feed (id, kind, time_ms, audience, data, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for item in items {
                 let audience =
@@ -186,7 +258,8 @@ impl Store for SqliteStore {
                     item.kind,
                     item.time_ms,
                     audience,
-                    &*item.data
+                    &*item.data,
+                    item.source.map(|s| s as i64)
                 ])?;
             }
         }
@@ -197,7 +270,7 @@ impl Store for SqliteStore {
     fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
         let conn = self.feed_read.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn.prepare_cached(
-            "SELECT id, kind, time_ms, audience, data FROM feed WHERE id > ?1 ORDER BY id LIMIT ?2",
+            "SELECT id, kind, time_ms, audience, data, source FROM feed WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after as i64, limit as i64], |r| {
             Ok((
@@ -206,19 +279,23 @@ impl Store for SqliteStore {
                 r.get::<_, i64>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, Option<i64>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, kind, time_ms, audience, data) = row?;
-            out.push(FeedItem::new(
-                id as u64,
-                kind.into(),
-                time_ms,
-                serde_json::from_str(&audience)
-                    .map_err(|e| StoreError(format!("feed item {id}: {e}")))?,
-                data.into(),
-            ));
+            let (id, kind, time_ms, audience, data, source) = row?;
+            out.push(
+                FeedItem::new(
+                    id as u64,
+                    kind.into(),
+                    time_ms,
+                    serde_json::from_str(&audience)
+                        .map_err(|e| StoreError(format!("feed item {id}: {e}")))?,
+                    data.into(),
+                )
+                .with_source(source.map(|s| s as u64)),
+            );
         }
         Ok(out)
     }

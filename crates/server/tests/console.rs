@@ -30,7 +30,7 @@ impl Console {
     fn new() -> Console {
         let dir = tempfile::tempdir().unwrap();
         let (agreement, policy) =
-            truceline_server::policy::load(AGREEMENT, "agreement.toml", ZONES, "zones.geojson")
+            truceline_server::policy::load_all(AGREEMENT, "agreement.toml", ZONES, "zones.geojson")
                 .unwrap();
         let keys: Vec<(String, SigningKey)> = agreement
             .parties
@@ -57,6 +57,7 @@ impl Console {
             .unwrap(),
             clock: Arc::new(ManualClock::new(1_764_547_200_000)),
             max_subscribers: 16,
+            rebuild: false,
         })
         .unwrap();
         Console {

@@ -45,6 +45,22 @@ impl Store for Gated {
     fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError> {
         self.inner.docs(kind)
     }
+    fn projection_next(&self) -> Result<u64, StoreError> {
+        self.inner.projection_next()
+    }
+    fn commit_projection(
+        &self,
+        docs: &[(DocKind, String, String)],
+        next: u64,
+    ) -> Result<(), StoreError> {
+        self.inner.commit_projection(docs, next)
+    }
+    fn clear_projection(&self) -> Result<(), StoreError> {
+        self.inner.clear_projection()
+    }
+    fn last_feed_source(&self) -> Result<u64, StoreError> {
+        self.inner.last_feed_source()
+    }
     fn append_feed(&self, items: &[Arc<FeedItem>]) -> Result<(), StoreError> {
         let (m, cv) = &*self.gate;
         let mut g = m.lock().unwrap();
@@ -76,6 +92,7 @@ fn item(n: u64) -> NewItem {
         time_ms: 0,
         audience: Audience::default(),
         data: json!({ "n": n }),
+        source: None,
     }
 }
 

@@ -163,7 +163,19 @@ async fn notices_incursion_incident_finding_and_every_export_verifies() {
         sum["parties"][0]["by_category"]["exclusion_breach"]["verified"],
         1
     );
-    assert_eq!(sum["parties"][0]["open_breaches"][0]["unit"], "SY-TB-3");
+    // The public summary names the rule broken, not the unit; SY sees its own unit.
+    let open = &sum["parties"][0]["open_breaches"][0];
+    assert_eq!(open["zone"], "AOS", "{sum}");
+    assert!(
+        open.get("unit").is_none() && open.get("lon").is_none(),
+        "{open}"
+    );
+    let (_, own) = sy.get("/v1/summary?party=SY").await;
+    assert_eq!(
+        own["parties"][0]["open_breaches"][0]["unit"], "SY-TB-3",
+        "{own}"
+    );
+    assert!(own["checkpoint"]["size"].as_u64().unwrap() > 0, "{own}");
     let (s, html) = us.get_bytes("/v1/summary.html").await;
     assert_eq!(s, 200);
     assert!(String::from_utf8_lossy(&html).contains("sy-aol10-tanks"));

@@ -9,8 +9,8 @@ use truceline_engine::agreement::Role;
 use truceline_ledger::envelope::Draft;
 use truceline_ledger::keys::{Keyring, SignerKey};
 use truceline_server::access::Principal;
+use truceline_server::acts::{Act, AnswerAct};
 use truceline_server::clock::{Clock, ScaledClock, SystemClock};
-use truceline_server::mechanism::{Act, AnswerAct};
 use truceline_server::{AppState, Config};
 
 use crate::exit::bad_input;
@@ -37,6 +37,10 @@ pub struct Args {
     /// Mozilla roots: for monitors whose endpoints have certificates of a private CA.
     #[arg(long, value_name = "FILE")]
     webhook_ca: Option<PathBuf>,
+    /// Drop the projections (notices, incidents) and rebuild them from the ledger alone
+    /// before serving. The feed's items already published are kept, not said again.
+    #[arg(long)]
+    rebuild: bool,
 }
 
 #[derive(clap::Args)]
@@ -53,8 +57,9 @@ pub struct DemoArgs {
     /// Data directory (default: a new temporary one).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Simulated seconds per real second.
-    #[arg(long, default_value_t = 600.0)]
+    /// Simulated seconds per real second. The default, 30, gives a notice's 120-minute
+    /// answer window four real minutes: time for a person to do the flow in the console.
+    #[arg(long, default_value_t = 30.0)]
     speed: f64,
 }
 
@@ -62,7 +67,7 @@ fn load_agreement(
     path: &Path,
 ) -> anyhow::Result<(
     Arc<truceline_engine::Agreement>,
-    truceline_server::policy::NoticePolicy,
+    truceline_server::policy::ServerPolicy,
 )> {
     let file = if path.is_dir() {
         path.join("agreement.toml")
@@ -75,7 +80,7 @@ fn load_agreement(
         .map_err(|e| bad_input(e.to_string()))?;
     let geometry_path = file.parent().unwrap_or(Path::new(".")).join(geometry);
     let geometry_text = crate::load::read_limited(&geometry_path, 512 * 1024 * 1024)?;
-    let (agreement, policy) = truceline_server::policy::load(
+    let (agreement, policy) = truceline_server::policy::load_all(
         &text,
         &name,
         &geometry_text,
@@ -155,6 +160,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             log_key,
             clock: Arc::new(SystemClock),
             max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
+            rebuild: args.rebuild,
         },
         &webhook_ca,
     )?;
@@ -231,6 +237,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         log_key: log_key(&data, &agreement.id)?,
         clock: clock.clone(),
         max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
+        rebuild: false,
     })?;
     let rt = runtime()?;
     rt.block_on(async move {
@@ -294,7 +301,7 @@ async fn replay(
                   from: String,
                   until: String,
                   forces: serde_json::Value| {
-        serde_json::from_value::<truceline_server::mechanism::NoticeDraft>(serde_json::json!({
+        serde_json::from_value::<truceline_server::notices::NoticeDraft>(serde_json::json!({
             "kind": kind, "place": {"area": {"ring": ring}}, "from": from, "until": until, "forces": forces,
         }))
     };

@@ -51,7 +51,8 @@ pub async fn start_with(
     let dir = tempfile::tempdir().unwrap();
     let text = format!("{AGREEMENT}\n{extra_toml}");
     let (agreement, policy) =
-        truceline_server::policy::load(&text, "agreement.toml", ZONES, "zones.geojson").unwrap();
+        truceline_server::policy::load_all(&text, "agreement.toml", ZONES, "zones.geojson")
+            .unwrap();
     let agreement = Arc::new(agreement);
     let keys: Vec<(String, SigningKey)> = agreement
         .parties
@@ -81,6 +82,7 @@ pub async fn start_with(
             log_key: log_key.clone(),
             clock: clock.clone(),
             max_subscribers: 2_000,
+            rebuild: false,
         },
         &webhook_ca,
     )

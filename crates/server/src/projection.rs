@@ -1,0 +1,437 @@
+//! The server's tables as a projection of the ledger. The ledger is the record; notices,
+//! incidents and their feed items are what its entries say, applied in index order by
+//! [`Projector::catch_up`], the one code path for live operation, for opening after a
+//! crash and for `serve --rebuild`.
+//!
+//! Invariants:
+//! - The stored documents and the projection's position (`next`, the first entry not
+//!   applied) commit in one transaction per batch of entries, so the store always holds
+//!   the ledger's state up to one index, and opening brings it level with the ledger.
+//! - Feed items made from an entry carry its index as their source and are published
+//!   (durably) before the batch that made them commits; on catching up, items of entries
+//!   up to the feed's highest source are not published again. So a crash anywhere loses
+//!   no item and says none twice.
+//! - Ids come from ledger indices ([`crate::notices::notice_id`],
+//!   [`crate::incidents::incident_id`]): an id names one thing, whatever crashes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Condvar, Mutex};
+
+use serde_json::json;
+use truceline_engine::agreement::{Role, RuleKind};
+use truceline_engine::Agreement;
+use truceline_ledger::ledger::ExportError;
+use truceline_ledger::ledger::Ledger;
+
+use crate::access::Audience;
+use crate::disclosure::Disclosure;
+use crate::feed::{Feed, NewItem};
+use crate::incidents::projection::Incidents;
+use crate::incidents::{engine_link, Incident};
+use crate::notices::Notice;
+use crate::store::{DocKind, Store, StoreError};
+
+/// Entries applied per store transaction when catching up.
+pub const CATCH_UP_BATCH: usize = 8_192;
+
+/// What an entry changed, for the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A notice was made; it is announced with its check, by the entry that follows.
+    NoticeMade {
+        id: String,
+    },
+    Notice {
+        id: String,
+        note: &'static str,
+    },
+    Incident {
+        id: String,
+        note: &'static str,
+    },
+    Escalation {
+        notice: String,
+        why: String,
+    },
+}
+
+/// What the domain projections need to know of the agreement.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub mediator: String,
+    pub join_within_ms: i64,
+    roles: HashMap<String, Role>,
+    /// Rule id -> the parties its events are about, when the rule says (caps, separations).
+    rule_parties: HashMap<String, Vec<String>>,
+    separations: HashMap<String, [String; 2]>,
+}
+
+impl Context {
+    pub fn new(agreement: &Agreement, join_within_ms: i64) -> Context {
+        let name = |p: u16| agreement.parties[usize::from(p)].id.clone();
+        let mut rule_parties = HashMap::new();
+        let mut separations = HashMap::new();
+        for r in &agreement.rules {
+            match &r.kind {
+                RuleKind::Separation { parties, .. } => {
+                    rule_parties.insert(r.id.clone(), parties.iter().map(|&p| name(p)).collect());
+                    separations.insert(r.id.clone(), parties.map(name));
+                }
+                RuleKind::Cap { party, .. } => {
+                    rule_parties.insert(r.id.clone(), vec![name(*party)]);
+                }
+                _ => {}
+            }
+        }
+        Context {
+            mediator: agreement
+                .parties
+                .iter()
+                .find(|p| p.role == Role::Mediator)
+                .map_or_else(String::new, |p| p.id.clone()),
+            join_within_ms,
+            roles: agreement
+                .parties
+                .iter()
+                .map(|p| (p.id.clone(), p.role))
+                .collect(),
+            rule_parties,
+            separations,
+        }
+    }
+
+    pub fn role(&self, id: &str) -> Option<Role> {
+        self.roles.get(id).copied()
+    }
+
+    /// The parties an event of `rule` is about: the rule's own (a cap's party, both sides
+    /// of a separation), else the event's party.
+    pub fn event_parties(&self, rule: &str, party: Option<&str>) -> Vec<String> {
+        match self.rule_parties.get(rule) {
+            Some(p) => p.clone(),
+            None => party.map(str::to_owned).into_iter().collect(),
+        }
+    }
+
+    pub fn separation_sides(&self, rule: &str) -> Option<&[String; 2]> {
+        self.separations.get(rule)
+    }
+}
+
+/// Every projection, in memory.
+#[derive(Debug, Default)]
+pub struct Book {
+    pub notices: BTreeMap<String, Notice>,
+    pub incidents: Incidents,
+    /// The first ledger index not applied.
+    pub next: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("the projection's store: {0}")]
+    Store(#[from] StoreError),
+    #[error("reading the ledger: {0}")]
+    Ledger(#[from] ExportError),
+    #[error("a stored {kind} document is not valid: {why}")]
+    BadDocument { kind: &'static str, why: String },
+}
+
+pub struct Projector {
+    book: Mutex<Book>,
+    ledger: Arc<Ledger>,
+    store: Arc<dyn Store>,
+    feed: Arc<Feed>,
+    disclosure: Arc<Disclosure>,
+    ctx: Context,
+    /// The highest ledger index whose feed items are published.
+    feed_mark: Mutex<u64>,
+    /// Background catch-up requests (engine incidents after a batch).
+    poke: (Mutex<bool>, Condvar),
+}
+
+impl Projector {
+    /// Loads the stored projections and brings them level with the ledger.
+    pub fn open(
+        ledger: Arc<Ledger>,
+        store: Arc<dyn Store>,
+        feed: Arc<Feed>,
+        disclosure: Arc<Disclosure>,
+        ctx: Context,
+    ) -> Result<Arc<Projector>, ProjectionError> {
+        let mut book = Book {
+            next: store.projection_next()?,
+            ..Book::default()
+        };
+        for doc in store.docs(DocKind::Notice)? {
+            let mut n: Notice =
+                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
+                    kind: "notice",
+                    why: e.to_string(),
+                })?;
+            n.fix_times();
+            book.notices.insert(n.id.clone(), n);
+        }
+        for doc in store.docs(DocKind::Incident)? {
+            let mut i: Incident =
+                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
+                    kind: "incident",
+                    why: e.to_string(),
+                })?;
+            if let Some(link) = &mut i.engine {
+                link.last_breach_ms = crate::clock::parse_ms(&link.last_breach_at).unwrap_or(0);
+                if i.status.is_open() {
+                    book.incidents
+                        .engine
+                        .insert(engine_link::key_of_link(link), i.id.clone());
+                }
+            }
+            book.incidents.by_id.insert(i.id.clone(), i);
+        }
+        let feed_mark = store.last_feed_source()?;
+        let projector = Arc::new(Projector {
+            book: Mutex::new(book),
+            ledger,
+            store,
+            feed,
+            disclosure,
+            ctx,
+            feed_mark: Mutex::new(feed_mark),
+            poke: (Mutex::new(false), Condvar::new()),
+        });
+        projector.catch_up()?;
+        Ok(projector)
+    }
+
+    /// Drops the stored projections and rebuilds them from the ledger alone. Feed items
+    /// already published are kept (clients resume from their ids) and not said again.
+    pub fn rebuild(&self) -> Result<(), ProjectionError> {
+        {
+            let mut book = self.lock();
+            self.store.clear_projection()?;
+            *book = Book::default();
+        }
+        self.catch_up()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the projections.
+    pub fn read<R>(&self, f: impl FnOnce(&Book) -> R) -> R {
+        f(&self.lock())
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Applies every ledger entry not yet applied, in order; stores each batch with the
+    /// new position in one transaction after publishing its feed items.
+    pub fn catch_up(&self) -> Result<(), ProjectionError> {
+        let mut book = self.lock();
+        loop {
+            let from = book.next;
+            let mut applied: Vec<(u64, i64, Vec<Change>)> = Vec::new();
+            let mut count = 0usize;
+            let mut last = from;
+            let result = self
+                .ledger
+                .scan_entries::<ScanStop>(from, &mut |index, entry| {
+                    if count == CATCH_UP_BATCH {
+                        return Err(ScanStop::Full);
+                    }
+                    count += 1;
+                    last = index + 1;
+                    let changes = self.apply_one(&mut book, index, &entry);
+                    if !changes.is_empty() {
+                        applied.push((index, entry.draft().time_ms as i64, changes));
+                    }
+                    Ok(())
+                });
+            let more = match result {
+                Ok(_) => false,
+                Err(ScanStop::Full) => true,
+                Err(ScanStop::Ledger(e)) => return Err(e.into()),
+            };
+            if last == from {
+                return Ok(());
+            }
+            self.publish(&book, &applied);
+            let docs = Self::changed_docs(&book, &applied);
+            self.store.commit_projection(&docs, last)?;
+            book.next = last;
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    fn apply_one(
+        &self,
+        book: &mut Book,
+        index: u64,
+        entry: &truceline_ledger::envelope::Entry,
+    ) -> Vec<Change> {
+        let kind = entry.draft().kind.as_str();
+        let result = if kind.starts_with("notice/") {
+            crate::notices::projection::apply(&mut book.notices, index, entry, &self.ctx)
+        } else if kind.starts_with("incident/") || kind == "engine/events" {
+            crate::incidents::projection::apply(&mut book.incidents, index, entry, &self.ctx)
+        } else {
+            Ok(Vec::new())
+        };
+        result.unwrap_or_else(|why| {
+            // The entry stands in the ledger; the projection says why it did not apply.
+            tracing::warn!("ledger entry {index} ({kind}) changes no projection: {why}");
+            Vec::new()
+        })
+    }
+
+    fn changed_docs(
+        book: &Book,
+        applied: &[(u64, i64, Vec<Change>)],
+    ) -> Vec<(DocKind, String, String)> {
+        let mut notices: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
+        for (_, _, changes) in applied {
+            for c in changes {
+                match c {
+                    Change::Notice { id, .. } | Change::NoticeMade { id } => {
+                        notices.insert(id, ());
+                    }
+                    Change::Incident { id, .. } => {
+                        incidents.insert(id, ());
+                    }
+                    Change::Escalation { .. } => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for id in notices.keys() {
+            if let Some(n) = book.notices.get(*id) {
+                out.push((
+                    DocKind::Notice,
+                    n.id.clone(),
+                    serde_json::to_string(n).unwrap_or_default(),
+                ));
+            }
+        }
+        for id in incidents.keys() {
+            if let Some(i) = book.incidents.by_id.get(*id) {
+                out.push((
+                    DocKind::Incident,
+                    i.id.clone(),
+                    serde_json::to_string(i).unwrap_or_default(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Publishes the feed items of the changes of entries past the feed's mark, and waits
+    /// until they are durable.
+    fn publish(&self, book: &Book, applied: &[(u64, i64, Vec<Change>)]) {
+        let mut mark = self.feed_mark.lock().unwrap_or_else(|e| e.into_inner());
+        let mut items = Vec::new();
+        for (index, time_ms, changes) in applied {
+            if *index <= *mark {
+                continue;
+            }
+            for c in changes {
+                items.extend(self.items_for(book, *index, *time_ms, c));
+            }
+        }
+        if let Some(last) = applied.last() {
+            *mark = (*mark).max(last.0);
+        }
+        if !items.is_empty() {
+            self.feed.publish_durable(items);
+        }
+    }
+
+    fn items_for(&self, book: &Book, index: u64, time_ms: i64, change: &Change) -> Vec<NewItem> {
+        let d = &self.disclosure;
+        let item = |kind: &'static str, (audience, data): (Audience, serde_json::Value)| NewItem {
+            kind,
+            time_ms,
+            audience,
+            data,
+            source: Some(index),
+        };
+        match change {
+            Change::NoticeMade { .. } => Vec::new(),
+            Change::Notice { id, note } => {
+                let Some(n) = book.notices.get(id) else {
+                    return Vec::new();
+                };
+                d.fan_out(|who| d.notice(n, who))
+                    .into_iter()
+                    .map(|(a, v)| item("notice", (a, json!({"note": note, "notice": v}))))
+                    .collect()
+            }
+            Change::Incident { id, note } => {
+                let Some(i) = book.incidents.by_id.get(id) else {
+                    return Vec::new();
+                };
+                d.fan_out(|who| d.incident(i, who))
+                    .into_iter()
+                    .map(|(a, v)| item("incident", (a, json!({"note": note, "incident": v}))))
+                    .collect()
+            }
+            Change::Escalation { notice, why } => {
+                let Some(n) = book.notices.get(notice) else {
+                    return Vec::new();
+                };
+                vec![item(
+                    "escalation",
+                    (
+                        Audience::ids([n.party.clone()]),
+                        json!({"notice": notice, "why": why}),
+                    ),
+                )]
+            }
+        }
+    }
+
+    /// Asks the background thread to catch up (after a batch's engine events are durable).
+    pub fn poke(&self) {
+        let (m, cv) = &self.poke;
+        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_one();
+    }
+
+    /// Runs the background catch-up on a thread of its own, woken by [`Self::poke`].
+    pub fn start_background(self: &Arc<Self>) -> std::io::Result<()> {
+        let me = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("projection".into())
+            .spawn(move || loop {
+                {
+                    let (m, cv) = &me.poke;
+                    let mut poked = m.lock().unwrap_or_else(|e| e.into_inner());
+                    while !*poked {
+                        poked = cv.wait(poked).unwrap_or_else(|e| e.into_inner());
+                    }
+                    *poked = false;
+                }
+                if let Err(e) = me.catch_up() {
+                    tracing::error!("catching up the projections: {e}");
+                }
+            })
+            .map(|_| ())
+    }
+}
+
+/// Why a scan stopped early.
+enum ScanStop {
+    Full,
+    Ledger(ExportError),
+}
+
+impl From<ExportError> for ScanStop {
+    fn from(e: ExportError) -> Self {
+        ScanStop::Ledger(e)
+    }
+}
