@@ -192,7 +192,82 @@ pub struct Report {
     pub latest_cosigners: Vec<Cosigned>,
     /// Largest checkpoint size cosigned by every keyring party other than the log itself.
     pub final_size: Option<u64>,
+    /// Entries of the export's party (it wrote them, or is in their audience) shown only
+    /// as a leaf hash, as far as the verifier can tell: the tree is intact, but the
+    /// mediator withheld the body. In index order. Not a failure: the caller warns.
+    pub withheld: Vec<Withheld>,
 }
+
+/// One of the export's party's own entries (or a run of them) shown only as a leaf hash.
+///
+/// A leaf hash says nothing about its entry, so the verifier knows an entry is the party's
+/// only from evidence: a receipt naming its index (the export carries one for each entry
+/// the party wrote; the party may give others, [`Outside::receipts`], for entries it was
+/// sent), or a gap in the seqs of the entries the party wrote, which count 1, 2, 3... A
+/// withheld entry after the party's last shown one, with no receipt, cannot be seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withheld {
+    /// A receipt names the entry at `index`, and the export shows only its leaf hash.
+    Receipt { index: u64 },
+    /// The entries `author` (the export's party) wrote with seqs `first_seq..=last_seq`
+    /// are not shown; the export shows leaf hashes where they may be: `candidates` (the
+    /// first of them), and `more` others after those.
+    SeqGap {
+        author: String,
+        first_seq: u64,
+        last_seq: u64,
+        candidates: Vec<u64>,
+        more: u64,
+    },
+}
+
+impl Withheld {
+    /// The first index it names (for ordering).
+    fn first_index(&self) -> u64 {
+        match self {
+            Withheld::Receipt { index } => *index,
+            Withheld::SeqGap { candidates, .. } => candidates.first().copied().unwrap_or(0),
+        }
+    }
+}
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Withheld::Receipt { index } => write!(
+                f,
+                "index {index}: an entry a receipt names is shown only as a leaf hash (its body was withheld)"
+            ),
+            Withheld::SeqGap {
+                author,
+                first_seq,
+                last_seq,
+                candidates,
+                more,
+            } => {
+                let seqs = if first_seq == last_seq {
+                    format!("seq {first_seq}")
+                } else {
+                    format!("seqs {first_seq} to {last_seq}")
+                };
+                let list: Vec<String> = candidates.iter().map(u64::to_string).collect();
+                let more = if *more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                write!(
+                    f,
+                    "{seqs} of {author:?}'s own entries not shown: withheld as the leaf hash at one of indices {}{more} (or dropped before logging)",
+                    list.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Candidate indices a [`Withheld::SeqGap`] lists by number.
+const GAP_CANDIDATES_LISTED: usize = 16;
 
 enum Leaf {
     Visible(Box<Entry>),
@@ -268,6 +343,12 @@ pub fn verify_export(
     let mut leaves: Vec<Hash> = Vec::with_capacity(header.size.min(1 << 20) as usize);
     let mut last_seq: HashMap<String, u64> = HashMap::new();
     let (mut visible, mut hidden) = (0u64, 0u64);
+    // Which leaves are hashes only (one bit a leaf), and those since the party's last
+    // shown entry of its own: where a gap in its seqs may hide.
+    let mut hidden_bits: Vec<u64> = Vec::new();
+    let mut hidden_since_own: u64 = 0;
+    let mut hidden_since_own_listed: Vec<u64> = Vec::new();
+    let mut withheld: Vec<Withheld> = Vec::new();
 
     // Leaves, chunk by chunk.
     let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
@@ -328,12 +409,32 @@ pub fn verify_export(
                     // mediator's full view; there it must count up by one. Elsewhere only
                     // its order can be checked.
                     let prev = last_seq.get(author).copied().unwrap_or(0);
-                    let contiguous = full_view || author == header.party;
-                    let ok = if contiguous {
+                    let own = !full_view && author == header.party;
+                    let contiguous = full_view || own;
+                    let mut ok = if contiguous {
                         entry.seq() == prev + 1
                     } else {
                         entry.seq() > prev
                     };
+                    // The party's own entries skipped, where as many leaf hashes lie
+                    // between: their bodies withheld (a warning), not the tree broken.
+                    if own && !ok && entry.seq() > prev + 1 {
+                        let missing = entry.seq() - prev - 1;
+                        if hidden_since_own >= missing {
+                            withheld.push(Withheld::SeqGap {
+                                author: author.to_owned(),
+                                first_seq: prev + 1,
+                                last_seq: entry.seq() - 1,
+                                more: hidden_since_own - hidden_since_own_listed.len() as u64,
+                                candidates: std::mem::take(&mut hidden_since_own_listed),
+                            });
+                            ok = true;
+                        }
+                    }
+                    if own {
+                        hidden_since_own = 0;
+                        hidden_since_own_listed.clear();
+                    }
                     if !ok {
                         let want = if contiguous {
                             format!("{}", prev + 1)
@@ -353,6 +454,15 @@ pub fn verify_export(
                             Some(index),
                             "a full-view export must show every entry",
                         ));
+                    }
+                    let at = leaves.len();
+                    if hidden_bits.len() <= at / 64 {
+                        hidden_bits.resize(at / 64 + 1, 0);
+                    }
+                    hidden_bits[at / 64] |= 1 << (at % 64);
+                    hidden_since_own += 1;
+                    if hidden_since_own_listed.len() < GAP_CANDIDATES_LISTED {
+                        hidden_since_own_listed.push(index);
                     }
                     leaves.push(hash);
                     hidden += 1;
@@ -534,7 +644,14 @@ pub fn verify_export(
                 "receipt's entry is not in the tree at its index",
             ));
         }
+        let is_hidden = hidden_bits
+            .get((r.index / 64) as usize)
+            .is_some_and(|w| w & (1 << (r.index % 64)) != 0);
+        if is_hidden && !withheld.contains(&Withheld::Receipt { index: r.index }) {
+            withheld.push(Withheld::Receipt { index: r.index });
+        }
     }
+    withheld.sort_by_key(Withheld::first_index);
 
     Ok(Report {
         origin: header.origin,
@@ -547,6 +664,7 @@ pub fn verify_export(
         receipts: receipt_count,
         latest_cosigners,
         final_size,
+        withheld,
     })
 }
 

@@ -130,7 +130,9 @@ pub struct VerifyArgs {
     /// A checkpoint obtained elsewhere that the export must be consistent with (repeatable).
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Vec<PathBuf>,
-    /// A receipt (JSON) whose entry must be in the exported tree (repeatable).
+    /// A receipt (JSON) whose entry must be in the exported tree (repeatable): one you were
+    /// given when you appended, or for an entry sent to you. If the export shows that
+    /// entry only as a leaf hash, a warning names its index.
     #[arg(long, value_name = "FILE")]
     pub receipt: Vec<PathBuf>,
     /// Who you are: the export must be made for this party (`*` for the full view).
@@ -463,6 +465,14 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             match r.final_size {
                 Some(s) => println!("final (cosigned by every party) up to size {s}"),
                 None => println!("no checkpoint is cosigned by every party yet"),
+            }
+            // The tree is intact, but entries of the party's own came only as leaf hashes:
+            // the mediator withheld their bodies. Said, not failed.
+            for w in &r.withheld {
+                eprintln!(
+                    "warning: {} is shown an entry of its own only as a leaf hash: {w}",
+                    r.party
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
