@@ -10,8 +10,9 @@ use std::fmt;
 
 use serde::Deserialize;
 use toml::Spanned;
-use truceline_geometry::{GeometryError, Line, LonLat, Zone};
+use truceline_geometry::{Line, Zone};
 
+pub use crate::error::{FeatureProblem, LoadError, Problem, RuleProblem};
 use crate::time::Timestamp;
 
 /// The most of each thing an agreement may declare: a limit on all input from outside.
@@ -173,7 +174,12 @@ pub struct Agreement {
     pub rules: Vec<Rule>,
 }
 
-/// What is wrong with an agreement, and where: the file, the line when known, the id.
+/// An agreement error as text: the file, the line when known, and the message.
+///
+/// The loader's own errors are typed ([`LoadError`], whose [`Problem`] has the details);
+/// this is their rendered form, for callers that add messages of their own beside the
+/// loader's (the server's policy tables) and convert with `?` (`From<LoadError>`). Both
+/// display the same way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgreementError {
     pub file: String,
@@ -191,6 +197,16 @@ impl fmt::Display for AgreementError {
 }
 
 impl std::error::Error for AgreementError {}
+
+impl From<LoadError> for AgreementError {
+    fn from(err: LoadError) -> AgreementError {
+        AgreementError {
+            file: err.file,
+            line: err.line,
+            message: err.problem.to_string(),
+        }
+    }
+}
 
 // ---- the TOML document as written ------------------------------------------------------
 
@@ -265,11 +281,13 @@ pub struct AgreementSource {
 
 impl AgreementSource {
     /// Parses `agreement.toml`'s text; `file` is the name to quote in errors.
-    pub fn parse(text: &str, file: &str) -> Result<AgreementSource, AgreementError> {
-        let doc: Document = toml::from_str(text).map_err(|err| AgreementError {
+    pub fn parse(text: &str, file: &str) -> Result<AgreementSource, LoadError> {
+        let doc: Document = toml::from_str(text).map_err(|err| LoadError {
             file: file.to_string(),
             line: err.span().map(|span| line_of(text, span.start)),
-            message: format!("not a valid agreement: {}", err.message()),
+            problem: Problem::Toml {
+                message: err.message().to_string(),
+            },
         })?;
         let text_lines = text.match_indices('\n').map(|(at, _)| at).collect();
         Ok(AgreementSource {
@@ -293,11 +311,11 @@ impl AgreementSource {
         self.text_lines.partition_point(|&newline| newline < offset) + 1
     }
 
-    fn error(&self, offset: Option<usize>, message: impl Into<String>) -> AgreementError {
-        AgreementError {
+    fn error(&self, offset: Option<usize>, problem: Problem) -> LoadError {
+        LoadError {
             file: self.file.clone(),
             line: offset.map(|at| self.line(at)),
-            message: message.into(),
+            problem,
         }
     }
 
@@ -307,17 +325,21 @@ impl AgreementSource {
     fn index_ids<T>(
         &self,
         items: &[Spanned<T>],
-        what: &str,
-        what_plural: &str,
+        what: &'static str,
+        what_plural: &'static str,
         max: usize,
         id_of: impl Fn(&T) -> &String,
         well_formed: impl Fn(&str) -> bool,
-        shape: &str,
-    ) -> Result<HashMap<String, u16>, AgreementError> {
+        shape: &'static str,
+    ) -> Result<HashMap<String, u16>, LoadError> {
         if items.len() > max {
             return Err(self.error(
                 None,
-                format!("{} {what_plural}: at most {max} are allowed", items.len()),
+                Problem::TooMany {
+                    what: what_plural,
+                    count: items.len(),
+                    max,
+                },
             ));
         }
         let mut index = HashMap::new();
@@ -325,10 +347,23 @@ impl AgreementSource {
             let id = id_of(spanned.get_ref());
             let at = Some(spanned.span().start);
             if id.is_empty() || !well_formed(id) {
-                return Err(self.error(at, format!("{what} id {id:?} must be {shape}")));
+                return Err(self.error(
+                    at,
+                    Problem::BadId {
+                        what,
+                        id: id.clone(),
+                        shape,
+                    },
+                ));
             }
             if index.insert(id.clone(), i as u16).is_some() {
-                return Err(self.error(at, format!("{what} {id:?} is declared twice")));
+                return Err(self.error(
+                    at,
+                    Problem::DeclaredTwice {
+                        what,
+                        id: id.clone(),
+                    },
+                ));
             }
         }
         Ok(index)
@@ -339,8 +374,8 @@ impl AgreementSource {
         self,
         geometry_text: &str,
         geometry_file: &str,
-    ) -> Result<Agreement, AgreementError> {
-        let features = load_features(geometry_text, geometry_file)?;
+    ) -> Result<Agreement, LoadError> {
+        let features = crate::geojson::load_features(geometry_text, geometry_file)?;
         let header = &self.doc.agreement;
         let id = header.id.get_ref();
         if id.is_empty()
@@ -351,13 +386,15 @@ impl AgreementSource {
         {
             return Err(self.error(
                 Some(header.id.span().start),
-                format!("agreement id {id:?} must be 1 to 64 characters of a-z, 0-9 and -"),
+                Problem::AgreementId { id: id.clone() },
             ));
         }
         if *header.version.get_ref() < 1 || *header.version.get_ref() > i64::from(u32::MAX) {
             return Err(self.error(
                 Some(header.version.span().start),
-                "agreement version must be a whole number from 1",
+                Problem::AgreementVersion {
+                    version: *header.version.get_ref(),
+                },
             ));
         }
 
@@ -424,11 +461,11 @@ impl AgreementSource {
         if self.doc.rules.len() > limits::MAX_RULES {
             return Err(self.error(
                 None,
-                format!(
-                    "{} rules: at most {} are allowed",
-                    self.doc.rules.len(),
-                    limits::MAX_RULES
-                ),
+                Problem::TooMany {
+                    what: "rules",
+                    count: self.doc.rules.len(),
+                    max: limits::MAX_RULES,
+                },
             ));
         }
         let mut rules: Vec<Rule> = Vec::new();
@@ -448,13 +485,12 @@ impl AgreementSource {
                 || raw.id.len() > limits::MAX_ID_CHARS
                 || raw.id.chars().any(|c| c.is_control() || c.is_whitespace())
             {
-                return Err(resolver.fail(format!(
-                    "rule id must be 1 to {} characters without spaces",
-                    limits::MAX_ID_CHARS
-                )));
+                return Err(resolver.fail(RuleProblem::BadId {
+                    max: limits::MAX_ID_CHARS,
+                }));
             }
             if rules.iter().any(|r| r.id == raw.id) {
-                return Err(resolver.fail("the rule id is used twice"));
+                return Err(resolver.fail(RuleProblem::IdUsedTwice));
             }
             let _ = &raw.description;
             let rule = resolver.rule(raw)?;
@@ -492,28 +528,33 @@ struct RuleResolver<'a> {
 }
 
 impl RuleResolver<'_> {
-    fn fail(&self, message: impl fmt::Display) -> AgreementError {
-        self.source
-            .error(Some(self.at), format!("rule {:?}: {message}", self.rule_id))
+    fn fail(&self, problem: RuleProblem) -> LoadError {
+        self.source.error(
+            Some(self.at),
+            Problem::Rule {
+                rule: self.rule_id.to_string(),
+                problem,
+            },
+        )
     }
 
     fn required<'v, T>(
         &self,
         value: &'v Option<T>,
-        key: &str,
-        kind: &str,
-    ) -> Result<&'v T, AgreementError> {
+        key: &'static str,
+        kind: &'static str,
+    ) -> Result<&'v T, LoadError> {
         value
             .as_ref()
-            .ok_or_else(|| self.fail(format!("a {kind} rule needs `{key}`")))
+            .ok_or_else(|| self.fail(RuleProblem::Needs { kind, key }))
     }
 
     fn refuse_keys(
         &self,
         raw: &RuleDoc,
-        kind: &str,
+        kind: &'static str,
         allowed: &[&str],
-    ) -> Result<(), AgreementError> {
+    ) -> Result<(), LoadError> {
         let present = [
             ("zone", raw.zone.is_some()),
             ("target", raw.target.is_some()),
@@ -526,87 +567,81 @@ impl RuleResolver<'_> {
         ];
         for (key, is_present) in present {
             if is_present && !allowed.contains(&key) {
-                return Err(self.fail(format!("`{key}` does not apply to a {kind} rule")));
+                return Err(self.fail(RuleProblem::DoesNotApply { key, kind }));
             }
         }
         Ok(())
     }
 
-    fn party(&self, id: &str) -> Result<PartyIndex, AgreementError> {
-        self.parties
-            .get(id)
-            .copied()
-            .ok_or_else(|| self.fail(format!("party {id:?} is not declared")))
+    fn party(&self, id: &str) -> Result<PartyIndex, LoadError> {
+        self.parties.get(id).copied().ok_or_else(|| {
+            self.fail(RuleProblem::UnknownParty { id: id.to_string() })
+        })
     }
 
-    fn parties(&self, ids: &[String]) -> Result<Vec<PartyIndex>, AgreementError> {
+    fn parties(&self, ids: &[String]) -> Result<Vec<PartyIndex>, LoadError> {
         if ids.is_empty() {
-            return Err(self.fail("`parties` is empty"));
+            return Err(self.fail(RuleProblem::NoParties));
         }
         let mut out = Vec::new();
         for id in ids {
             let p = self.party(id)?;
             if out.contains(&p) {
-                return Err(self.fail(format!("party {id:?} is listed twice")));
+                return Err(self.fail(RuleProblem::PartyListedTwice { id: id.clone() }));
             }
             out.push(p);
         }
         Ok(out)
     }
 
-    fn category(&self, id: &str) -> Result<CategoryIndex, AgreementError> {
-        self.categories
-            .get(id)
-            .copied()
-            .ok_or_else(|| self.fail(format!("category {id:?} is not declared")))
+    fn category(&self, id: &str) -> Result<CategoryIndex, LoadError> {
+        self.categories.get(id).copied().ok_or_else(|| {
+            self.fail(RuleProblem::UnknownCategory { id: id.to_string() })
+        })
     }
 
     fn categories(
         &self,
         ids: &Option<Vec<String>>,
-    ) -> Result<Option<Vec<CategoryIndex>>, AgreementError> {
+    ) -> Result<Option<Vec<CategoryIndex>>, LoadError> {
         let Some(ids) = ids else { return Ok(None) };
         if ids.is_empty() {
-            return Err(self.fail("`categories` is empty: leave it out to mean every category"));
+            return Err(self.fail(RuleProblem::NoCategories));
         }
         let mut out = Vec::new();
         for id in ids {
             let c = self.category(id)?;
             if out.contains(&c) {
-                return Err(self.fail(format!("category {id:?} is listed twice")));
+                return Err(self.fail(RuleProblem::CategoryListedTwice { id: id.clone() }));
             }
             out.push(c);
         }
         Ok(Some(out))
     }
 
-    fn zone(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
-        let index = *self
-            .features
-            .get(id)
-            .ok_or_else(|| self.fail(format!("zone {id:?} is not in the geometry file")))?;
+    fn zone(&self, id: &str) -> Result<FeatureIndex, LoadError> {
+        let index = *self.features.get(id).ok_or_else(|| {
+            self.fail(RuleProblem::UnknownZone { id: id.to_string() })
+        })?;
         if self.feature_list[index as usize].zone().is_none() {
-            return Err(self.fail(format!(
-                "{id:?} is a line, not a zone (Polygon or MultiPolygon)"
-            )));
+            return Err(self.fail(RuleProblem::NotAZone { id: id.to_string() }));
         }
         Ok(index)
     }
 
-    fn target(&self, id: &str) -> Result<FeatureIndex, AgreementError> {
-        self.features
-            .get(id)
-            .copied()
-            .ok_or_else(|| self.fail(format!("target {id:?} is not in the geometry file")))
+    fn target(&self, id: &str) -> Result<FeatureIndex, LoadError> {
+        self.features.get(id).copied().ok_or_else(|| {
+            self.fail(RuleProblem::UnknownTarget { id: id.to_string() })
+        })
     }
 
-    fn min_km(&self, raw: &RuleDoc, kind: &str) -> Result<f64, AgreementError> {
+    fn min_km(&self, raw: &RuleDoc, kind: &'static str) -> Result<f64, LoadError> {
         let km = *self.required(&raw.min_km, "min_km", kind)?;
         if !(km.is_finite() && km > 0.0 && km <= limits::MAX_DISTANCE_KM) {
-            return Err(self.fail(format!(
-                "min_km must be above 0 and at most {} km, not {km}",
-                limits::MAX_DISTANCE_KM
-            )));
+            return Err(self.fail(RuleProblem::MinKm {
+                km,
+                max: limits::MAX_DISTANCE_KM,
+            }));
         }
         Ok(km)
     }
@@ -614,15 +649,22 @@ impl RuleResolver<'_> {
     fn instant(
         &self,
         text: &Option<String>,
-        key: &str,
-    ) -> Result<Option<Timestamp>, AgreementError> {
+        key: &'static str,
+    ) -> Result<Option<Timestamp>, LoadError> {
         text.as_deref()
-            .map(|t| Timestamp::parse(t).map_err(|err| self.fail(format!("`{key}`: {err}"))))
+            .map(|t| {
+                Timestamp::parse(t).map_err(|error| self.fail(RuleProblem::Time { key, error }))
+            })
             .transpose()
     }
 
-    fn rule(&self, raw: &RuleDoc) -> Result<Rule, AgreementError> {
-        let kind_name = raw.kind.as_str();
+    fn rule(&self, raw: &RuleDoc) -> Result<Rule, LoadError> {
+        const KINDS: [&str; 4] = ["exclusion", "cap", "standoff", "separation"];
+        let Some(kind_name) = KINDS.iter().copied().find(|k| *k == raw.kind) else {
+            return Err(self.fail(RuleProblem::UnknownKind {
+                kind: raw.kind.clone(),
+            }));
+        };
         let kind = match kind_name {
             "exclusion" => {
                 self.refuse_keys(raw, kind_name, &["zone", "parties", "categories"])?;
@@ -642,7 +684,7 @@ impl RuleResolver<'_> {
                 self.refuse_keys(raw, kind_name, &["zone", "party", "category", "max"])?;
                 let max = *self.required(&raw.max, "max", kind_name)?;
                 if max < 0 {
-                    return Err(self.fail(format!("max must be 0 or more, not {max}")));
+                    return Err(self.fail(RuleProblem::NegativeMax { max }));
                 }
                 RuleKind::Cap {
                     zone: self.zone(self.required(&raw.zone, "zone", kind_name)?)?,
@@ -678,10 +720,9 @@ impl RuleResolver<'_> {
                 self.refuse_keys(raw, kind_name, &["parties", "categories", "min_km"])?;
                 let listed = self.required(&raw.parties, "parties", kind_name)?;
                 if listed.len() != 2 {
-                    return Err(self.fail(format!(
-                        "a separation rule needs exactly two different parties, not {}",
-                        listed.len()
-                    )));
+                    return Err(self.fail(RuleProblem::SeparationParties {
+                        count: listed.len(),
+                    }));
                 }
                 let parties = self.parties(listed)?;
                 RuleKind::Separation {
@@ -690,19 +731,17 @@ impl RuleResolver<'_> {
                     min_km: self.min_km(raw, kind_name)?,
                 }
             }
-            other => {
-                return Err(self.fail(format!(
-                    "unknown kind {other:?}: expected exclusion, cap, standoff or separation"
-                )))
+            _ => {
+                return Err(self.fail(RuleProblem::UnknownKind {
+                    kind: raw.kind.clone(),
+                }))
             }
         };
         let active_from = self.instant(&raw.active_from, "active_from")?;
         let active_until = self.instant(&raw.active_until, "active_until")?;
         if let (Some(from), Some(until)) = (active_from, active_until) {
             if from >= until {
-                return Err(self.fail(format!(
-                    "active_from ({from}) must be before active_until ({until})"
-                )));
+                return Err(self.fail(RuleProblem::EmptyWindow { from, until }));
             }
         }
         Ok(Rule {
@@ -713,142 +752,6 @@ impl RuleResolver<'_> {
             line: self.source.line(self.at),
         })
     }
-}
-
-// ---- GeoJSON ---------------------------------------------------------------------------
-
-fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, AgreementError> {
-    let fail = |message: String| AgreementError {
-        file: file.to_string(),
-        line: None,
-        message,
-    };
-    let root: serde_json::Value = serde_json::from_str(text).map_err(|err| AgreementError {
-        file: file.to_string(),
-        line: Some(err.line()),
-        message: format!("not valid JSON: {err}"),
-    })?;
-    if root.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
-        return Err(fail("expected a GeoJSON FeatureCollection".into()));
-    }
-    let Some(list) = root.get("features").and_then(|f| f.as_array()) else {
-        return Err(fail("the FeatureCollection has no `features` array".into()));
-    };
-    if list.len() > limits::MAX_FEATURES {
-        return Err(fail(format!(
-            "{} features: at most {} are allowed",
-            list.len(),
-            limits::MAX_FEATURES
-        )));
-    }
-    let mut features: Vec<Feature> = Vec::with_capacity(list.len());
-    let mut total_vertices = 0usize;
-    for (position, value) in list.iter().enumerate() {
-        let id = value
-            .pointer("/properties/id")
-            .and_then(|id| id.as_str())
-            .ok_or_else(|| {
-                fail(format!(
-                    "feature #{} has no string `properties.id`",
-                    position + 1
-                ))
-            })?
-            .to_string();
-        let fail_feature = |message: String| fail(format!("feature {id:?}: {message}"));
-        if id.is_empty() || id.len() > limits::MAX_ID_CHARS {
-            return Err(fail_feature(format!(
-                "the id must be 1 to {} characters",
-                limits::MAX_ID_CHARS
-            )));
-        }
-        if features.iter().any(|f| f.id == id) {
-            return Err(fail_feature("the id is used twice".into()));
-        }
-        if value.get("type").and_then(|t| t.as_str()) != Some("Feature") {
-            return Err(fail_feature("`type` must be \"Feature\"".into()));
-        }
-        let name = value
-            .pointer("/properties/name")
-            .and_then(|n| n.as_str())
-            .map(str::to_string);
-        let geometry = value
-            .get("geometry")
-            .ok_or_else(|| fail_feature("no geometry".into()))?;
-        let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        let coordinates = geometry
-            .get("coordinates")
-            .ok_or_else(|| fail_feature("the geometry has no coordinates".into()))?;
-        let geometry_error = |err: GeometryError| fail_feature(err.to_string());
-        let shape = match kind {
-            "Polygon" => Shape::Zone(Zone::new(vec![rings(coordinates).map_err(&fail_feature)?]).map_err(geometry_error)?),
-            "MultiPolygon" => {
-                let polygons = as_array(coordinates, "a MultiPolygon's coordinates")
-                    .map_err(&fail_feature)?
-                    .iter()
-                    .map(rings)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(&fail_feature)?;
-                Shape::Zone(Zone::new(polygons).map_err(geometry_error)?)
-            }
-            "LineString" => Shape::Line(Line::new(vec![positions(coordinates).map_err(&fail_feature)?]).map_err(geometry_error)?),
-            "MultiLineString" => Shape::Line(Line::new(rings(coordinates).map_err(&fail_feature)?).map_err(geometry_error)?),
-            other => {
-                return Err(fail_feature(format!(
-                    "geometry type {other:?} is not a zone (Polygon, MultiPolygon) or a line (LineString, MultiLineString)"
-                )))
-            }
-        };
-        total_vertices += match &shape {
-            Shape::Zone(z) => z.vertex_count(),
-            Shape::Line(l) => l.vertex_count(),
-        };
-        if total_vertices > limits::MAX_TOTAL_VERTICES {
-            return Err(fail(format!(
-                "more than {} vertices in all",
-                limits::MAX_TOTAL_VERTICES
-            )));
-        }
-        features.push(Feature {
-            id,
-            name,
-            shape,
-            geometry_json: geometry.clone(),
-        });
-    }
-    Ok(features)
-}
-
-fn as_array<'v>(
-    value: &'v serde_json::Value,
-    what: &str,
-) -> Result<&'v Vec<serde_json::Value>, String> {
-    value
-        .as_array()
-        .ok_or_else(|| format!("{what} must be an array"))
-}
-
-fn positions(value: &serde_json::Value) -> Result<Vec<LonLat>, String> {
-    as_array(value, "a list of positions")?
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let pair = as_array(p, "a position")?;
-            match pair.as_slice() {
-                [lon, lat, ..] if pair.len() <= 3 => match (lon.as_f64(), lat.as_f64()) {
-                    (Some(lon), Some(lat)) => Ok([lon, lat]),
-                    _ => Err(format!("position {} is not a pair of numbers", i + 1)),
-                },
-                _ => Err(format!("position {} must have 2 (or 3) numbers", i + 1)),
-            }
-        })
-        .collect()
-}
-
-fn rings(value: &serde_json::Value) -> Result<Vec<Vec<LonLat>>, String> {
-    as_array(value, "a list of rings")?
-        .iter()
-        .map(positions)
-        .collect()
 }
 
 #[cfg(test)]
@@ -865,7 +768,7 @@ mod tests {
         {"type":"Feature","properties":{"id":"sq"},"geometry":{"type":"Polygon","coordinates":[[[35,33],[36,33],[36,34],[35,34],[35,33]]]}},
         {"type":"Feature","properties":{"id":"ln"},"geometry":{"type":"LineString","coordinates":[[35,33],[36,34]]}}]}"#;
 
-    fn load(toml: &str, zones: &str) -> Result<Agreement, AgreementError> {
+    fn load(toml: &str, zones: &str) -> Result<Agreement, LoadError> {
         AgreementSource::parse(toml, "agreement.toml")?.build(zones, "z.geojson")
     }
 

@@ -16,12 +16,15 @@
 pub mod agreement;
 pub mod batch;
 pub mod engine;
+pub mod error;
 pub mod event;
+mod geojson;
 pub mod grid;
 pub mod report;
 pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
+pub use error::{FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
 pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
 pub use event::{ClearReason, Event, EventKind};

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+pub use crate::error::ReportError;
 use crate::time::{DateCache, Timestamp};
 
 /// Longest line accepted: a report is ~130 bytes; anything near this is not a report.
@@ -30,7 +31,7 @@ pub struct RawReport<'a> {
 }
 
 /// Reads one line (without its newline).
-pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, String> {
+pub fn parse_report(line: &[u8]) -> Result<RawReport<'_>, ReportError> {
     ReportReader::default().read(line)
 }
 
@@ -45,7 +46,7 @@ pub struct ReportReader {
 impl ReportReader {
     /// Reads one line (without its newline).
     #[inline]
-    pub fn read<'a>(&mut self, line: &'a [u8]) -> Result<RawReport<'a>, String> {
+    pub fn read<'a>(&mut self, line: &'a [u8]) -> Result<RawReport<'a>, ReportError> {
         check_length(line)?;
         let fields = match self.layout.as_ref().and_then(|layout| layout.read(line)) {
             Some(fields) => fields,
@@ -57,11 +58,14 @@ impl ReportReader {
     /// Reads the line at the start of `text` (a file's bytes from the start of a line on):
     /// the bytes it takes with its line break, and its report, or `None` for a blank line.
     /// A line laid out like the one before is read without looking for its end first.
+    ///
+    /// The error is a [`ReportError`], or anything made from one: callers that keep
+    /// messages as text (the chunk classifier, the server) take it as a `String`.
     #[inline]
-    pub fn read_line<'a>(
+    pub fn read_line<'a, E: From<ReportError>>(
         &mut self,
         text: &'a [u8],
-    ) -> (usize, Option<Result<RawReport<'a>, String>>) {
+    ) -> (usize, Option<Result<RawReport<'a>, E>>) {
         if let Some((fields, end)) = self.layout.as_ref().and_then(|l| l.read_prefix(text)) {
             let taken = match &text[end..] {
                 [] => Some(end),
@@ -71,7 +75,7 @@ impl ReportReader {
             };
             // Too long a line goes the general way, which refuses it by its length.
             if let Some(taken) = taken.filter(|_| end <= MAX_LINE_BYTES) {
-                return (taken, Some(fields.check(&mut self.dates)));
+                return (taken, Some(fields.check(&mut self.dates).map_err(E::from)));
             }
         }
         let (line, taken) = match memchr::memchr(b'\n', text) {
@@ -83,17 +87,16 @@ impl ReportReader {
             return (taken, None);
         }
         // The layout was tried above and did not fit; the general readers take the line.
-        let read = match check_length(line).and_then(|()| self.read_unlike_the_last(line)) {
-            Ok(fields) => fields.check(&mut self.dates),
-            Err(message) => Err(message),
-        };
-        (taken, Some(read))
+        let read = check_length(line)
+            .and_then(|()| self.read_unlike_the_last(line))
+            .and_then(|fields| fields.check(&mut self.dates));
+        (taken, Some(read.map_err(E::from)))
     }
 
     /// A line laid out unlike the one before: the general fast reader, which teaches the
     /// layout for the next lines, and serde_json when that is not sure.
     #[inline(never)]
-    fn read_unlike_the_last<'a>(&mut self, line: &'a [u8]) -> Result<Fields<'a>, String> {
+    fn read_unlike_the_last<'a>(&mut self, line: &'a [u8]) -> Result<Fields<'a>, ReportError> {
         let mut spans = layout::Spans::default();
         match fast::fields_spanned(line, &mut spans) {
             Some(fields) => {
@@ -107,12 +110,12 @@ impl ReportReader {
     }
 }
 
-fn check_length(line: &[u8]) -> Result<(), String> {
+fn check_length(line: &[u8]) -> Result<(), ReportError> {
     if line.len() > MAX_LINE_BYTES {
-        return Err(format!(
-            "line of {} bytes: a report is at most {MAX_LINE_BYTES}",
-            line.len()
-        ));
+        return Err(ReportError::LineTooLong {
+            bytes: line.len(),
+            max: MAX_LINE_BYTES,
+        });
     }
     Ok(())
 }
@@ -136,32 +139,27 @@ enum Count {
 }
 
 impl<'a> Fields<'a> {
-    fn check(self, dates: &mut DateCache) -> Result<RawReport<'a>, String> {
-        let t = Timestamp::parse_with(&self.t, dates).map_err(|err| format!("`t`: {err}"))?;
+    fn check(self, dates: &mut DateCache) -> Result<RawReport<'a>, ReportError> {
+        let t = Timestamp::parse_with(&self.t, dates).map_err(ReportError::Time)?;
         // Counting characters is needed only when the bytes could be too many.
         if self.unit.is_empty()
             || self.unit.len() > MAX_UNIT_ID_CHARS && self.unit.chars().count() > MAX_UNIT_ID_CHARS
         {
-            return Err(format!(
-                "`unit` must be 1 to {MAX_UNIT_ID_CHARS} characters"
-            ));
+            return Err(ReportError::Unit {
+                max: MAX_UNIT_ID_CHARS,
+            });
         }
         let count = match self.count {
             Count::Missing => 1,
             Count::Whole(n) => n,
-            Count::Negative(n) => return Err(format!("`count` must be 0 or more, not {n}")),
-            Count::NotWhole(text) => {
-                return Err(format!("`count` must be a whole number, not {text}"))
-            }
+            Count::Negative(count) => return Err(ReportError::NegativeCount { count }),
+            Count::NotWhole(text) => return Err(ReportError::CountNotWhole { text }),
         };
         if !(-180.0..=180.0).contains(&self.lon) {
-            return Err(format!(
-                "longitude {} is out of range (-180 to 180)",
-                self.lon
-            ));
+            return Err(ReportError::Longitude { lon: self.lon });
         }
         if !(-90.0..=90.0).contains(&self.lat) {
-            return Err(format!("latitude {} is out of range (-90 to 90)", self.lat));
+            return Err(ReportError::Latitude { lat: self.lat });
         }
         Ok(RawReport {
             t,
@@ -191,14 +189,16 @@ struct SlowReport<'a> {
     lat: f64,
 }
 
-fn slow_fields(line: &[u8]) -> Result<Fields<'_>, String> {
+fn slow_fields(line: &[u8]) -> Result<Fields<'_>, ReportError> {
     let report: SlowReport = serde_json::from_slice(line).map_err(|err| {
         let text = err.to_string();
         // serde_json says "at line 1 column N"; the caller names the file's line.
         let text = text
             .rsplit_once(" at line ")
             .map_or(text.as_str(), |(head, _)| head);
-        format!("not a valid report: {text}")
+        ReportError::Json {
+            message: text.to_string(),
+        }
     })?;
     let count = match report.count {
         None => Count::Missing,
@@ -248,7 +248,7 @@ mod tests {
     }
 
     fn check_error(line: &str, needle: &str) {
-        let err = parse_report(line.as_bytes()).unwrap_err();
+        let err = parse_report(line.as_bytes()).unwrap_err().to_string();
         assert!(
             err.contains(needle),
             "{line}: {err:?} does not say {needle:?}"
@@ -447,7 +447,7 @@ mod tests {
             let mut at = 0;
             let mut reports = Vec::new();
             while at < text.len() {
-                let (taken, read) = reader.read_line(&text.as_bytes()[at..]);
+                let (taken, read) = reader.read_line::<ReportError>(&text.as_bytes()[at..]);
                 prop_assert!(taken > 0);
                 at += taken;
                 if let Some(read) = read {
