@@ -370,11 +370,7 @@ impl AgreementSource {
     }
 
     /// Resolves and validates everything, given the geometry file's text.
-    pub fn build(
-        self,
-        geometry_text: &str,
-        geometry_file: &str,
-    ) -> Result<Agreement, LoadError> {
+    pub fn build(self, geometry_text: &str, geometry_file: &str) -> Result<Agreement, LoadError> {
         let features = crate::geojson::load_features(geometry_text, geometry_file)?;
         let header = &self.doc.agreement;
         let id = header.id.get_ref();
@@ -533,7 +529,7 @@ impl RuleResolver<'_> {
             Some(self.at),
             Problem::Rule {
                 rule: self.rule_id.to_string(),
-                problem,
+                problem: Box::new(problem),
             },
         )
     }
@@ -574,9 +570,10 @@ impl RuleResolver<'_> {
     }
 
     fn party(&self, id: &str) -> Result<PartyIndex, LoadError> {
-        self.parties.get(id).copied().ok_or_else(|| {
-            self.fail(RuleProblem::UnknownParty { id: id.to_string() })
-        })
+        self.parties
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(RuleProblem::UnknownParty { id: id.to_string() }))
     }
 
     fn parties(&self, ids: &[String]) -> Result<Vec<PartyIndex>, LoadError> {
@@ -595,9 +592,10 @@ impl RuleResolver<'_> {
     }
 
     fn category(&self, id: &str) -> Result<CategoryIndex, LoadError> {
-        self.categories.get(id).copied().ok_or_else(|| {
-            self.fail(RuleProblem::UnknownCategory { id: id.to_string() })
-        })
+        self.categories
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(RuleProblem::UnknownCategory { id: id.to_string() }))
     }
 
     fn categories(
@@ -620,9 +618,10 @@ impl RuleResolver<'_> {
     }
 
     fn zone(&self, id: &str) -> Result<FeatureIndex, LoadError> {
-        let index = *self.features.get(id).ok_or_else(|| {
-            self.fail(RuleProblem::UnknownZone { id: id.to_string() })
-        })?;
+        let index = *self
+            .features
+            .get(id)
+            .ok_or_else(|| self.fail(RuleProblem::UnknownZone { id: id.to_string() }))?;
         if self.feature_list[index as usize].zone().is_none() {
             return Err(self.fail(RuleProblem::NotAZone { id: id.to_string() }));
         }
@@ -630,9 +629,10 @@ impl RuleResolver<'_> {
     }
 
     fn target(&self, id: &str) -> Result<FeatureIndex, LoadError> {
-        self.features.get(id).copied().ok_or_else(|| {
-            self.fail(RuleProblem::UnknownTarget { id: id.to_string() })
-        })
+        self.features
+            .get(id)
+            .copied()
+            .ok_or_else(|| self.fail(RuleProblem::UnknownTarget { id: id.to_string() }))
     }
 
     fn min_km(&self, raw: &RuleDoc, kind: &'static str) -> Result<f64, LoadError> {

@@ -60,8 +60,12 @@ pub enum Problem {
     },
     #[error("{what} {id:?} is declared twice")]
     DeclaredTwice { what: &'static str, id: String },
+    /// (The details are boxed: they are larger than the rest.)
     #[error("rule {rule:?}: {problem}")]
-    Rule { rule: String, problem: RuleProblem },
+    Rule {
+        rule: String,
+        problem: Box<RuleProblem>,
+    },
     /// The geometry file is not JSON; `message` is serde_json's (with its line and column).
     #[error("not valid JSON: {message}")]
     Json { message: String },
@@ -75,7 +79,7 @@ pub enum Problem {
     #[error("feature {feature:?}: {problem}")]
     Feature {
         feature: String,
-        problem: FeatureProblem,
+        problem: Box<FeatureProblem>,
     },
     #[error("more than {max} vertices in all")]
     TooManyVerticesInAll { max: usize },
@@ -89,9 +93,15 @@ pub enum RuleProblem {
     #[error("the rule id is used twice")]
     IdUsedTwice,
     #[error("a {kind} rule needs `{key}`")]
-    Needs { kind: &'static str, key: &'static str },
+    Needs {
+        kind: &'static str,
+        key: &'static str,
+    },
     #[error("`{key}` does not apply to a {kind} rule")]
-    DoesNotApply { key: &'static str, kind: &'static str },
+    DoesNotApply {
+        key: &'static str,
+        kind: &'static str,
+    },
     #[error("party {id:?} is not declared")]
     UnknownParty { id: String },
     #[error("`parties` is empty")]
@@ -120,10 +130,7 @@ pub enum RuleProblem {
     UnknownKind { kind: String },
     /// `active_from` or `active_until` is not a time.
     #[error("`{key}`: {error}")]
-    Time {
-        key: &'static str,
-        error: TimeError,
-    },
+    Time { key: &'static str, error: TimeError },
     #[error("active_from ({from}) must be before active_until ({until})")]
     EmptyWindow { from: Timestamp, until: Timestamp },
 }

@@ -119,7 +119,7 @@ pub(crate) fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, Load
         let fail_feature = |problem: FeatureProblem| {
             fail(Problem::Feature {
                 feature: id.clone(),
-                problem,
+                problem: Box::new(problem),
             })
         };
         if id.is_empty() || id.len() > limits::MAX_ID_CHARS {
@@ -150,9 +150,15 @@ pub(crate) fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, Load
         };
         let read = match kind.as_str() {
             "Polygon" => read(coordinates, Rings { state: &mut state }).map(Coordinates::Zone1),
-            "MultiPolygon" => read(coordinates, Polygons { state: &mut state }).map(Coordinates::Zone),
-            "LineString" => read(coordinates, Positions { state: &mut state }).map(Coordinates::Line1),
-            "MultiLineString" => read(coordinates, Rings { state: &mut state }).map(Coordinates::Line),
+            "MultiPolygon" => {
+                read(coordinates, Polygons { state: &mut state }).map(Coordinates::Zone)
+            }
+            "LineString" => {
+                read(coordinates, Positions { state: &mut state }).map(Coordinates::Line1)
+            }
+            "MultiLineString" => {
+                read(coordinates, Rings { state: &mut state }).map(Coordinates::Line)
+            }
             _ => {
                 return Err(fail_feature(FeatureProblem::UnsupportedType { kind }));
             }

@@ -24,9 +24,9 @@ pub mod report;
 pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
-pub use error::{FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
 pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
+pub use error::{FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport, ReportReader};
 pub use time::Timestamp;
