@@ -3,6 +3,7 @@
 // starts on Cancel and goes back to the control that asked.
 
 import { h } from './util.js';
+import { t } from './i18n.js';
 
 /** Resolves to true if the person confirmed. `ask`: { title, text, confirm, cancel }. */
 export function confirmAct(ask) {
@@ -10,7 +11,7 @@ export function confirmAct(ask) {
     const from = document.activeElement;
     const fromKey = from?.dataset?.key;
     let answer = false;
-    const cancel = h('button.secondary#confirm-cancel', { type: 'button', onclick: () => dialog.close() }, ask.cancel || 'Cancel');
+    const cancel = h('button.secondary#confirm-cancel', { type: 'button', onclick: () => dialog.close() }, ask.cancel || t('common.cancel'));
     const ok = h('button.danger#confirm-ok', { type: 'button', onclick: () => { answer = true; dialog.close(); } }, ask.confirm);
     const dialog = h('dialog.confirm#confirm', { 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
       h('h2#confirm-title', ask.title),

@@ -1,5 +1,6 @@
-import { h, clear, time, humanKind, km, utc, utcInText } from './util.js';
-import { session, FEED_RENDER_MAX, st, el, serverNow } from './state.js';
+import { h, clear, time, km, num, utc, utcInText } from './util.js';
+import { session, FEED_RENDER_MAX, st, el, serverNow, word } from './state.js';
+import { t } from './i18n.js';
 import { render } from './layout.js';
 import { refreshUnitsLayer } from './units.js';
 import { loadNotices } from './notices.js';
@@ -24,11 +25,13 @@ export function connectStream() {
   const es = new EventSource(session.streamUrl(st.lastFeedId));
   st.stream = es;
   es.onopen = () => {
-    el.live.textContent = '● live';
+    st.liveState = 'live';
+    el.live.textContent = `● ${t('header.live')}`;
     el.live.className = 'live ok';
   };
   es.onerror = () => {
-    el.live.textContent = '○ reconnecting…';
+    st.liveState = 'reconnecting';
+    el.live.textContent = `○ ${t('header.reconnecting')}`;
     el.live.className = 'live bad';
     // EventSource retries on its own, but not after a refusal (an expired token, say):
     // then sign the next challenge and reconnect from the last item seen.
@@ -66,20 +69,20 @@ function onItem(item) {
 function feedText(item) {
   const d = item.data;
   if (item.kind === 'event') {
-    const bits = [humanKind(d.kind), d.rule];
-    if (d.unit) bits.push(`unit ${d.unit}`);
-    if (d.other) bits.push(`and ${d.other}`);
-    if (d.zone) bits.push(`zone ${d.zone}`);
-    if (d.target) bits.push(`target ${d.target}`);
-    if (d.value != null) bits.push(`${d.value} of ${d.limit}`);
-    if (d.distance_km != null) bits.push(`${km(d.distance_km, d.limit_km)} (min ${km(d.limit_km)})`);
+    const bits = [word('event', d.kind), d.rule];
+    if (d.unit) bits.push(t('feed.unit', { unit: d.unit }));
+    if (d.other) bits.push(t('feed.other', { other: d.other }));
+    if (d.zone) bits.push(t('feed.zone', { zone: d.zone }));
+    if (d.target) bits.push(t('feed.target', { target: d.target }));
+    if (d.value != null) bits.push(t('feed.valueOf', { value: num(d.value), limit: num(d.limit) }));
+    if (d.distance_km != null) bits.push(t('feed.distance', { d: km(d.distance_km, d.limit_km), min: km(d.limit_km) }));
     return bits.join(' · ');
   }
-  if (item.kind === 'notice') return `notice ${d.notice?.id} by ${d.notice?.party}: ${d.note || d.notice?.status}`;
-  if (item.kind === 'incident') return `incident ${d.incident?.id || d.id || ''}: ${d.note || d.incident?.status || ''}`;
+  if (item.kind === 'notice') return t('feed.notice', { id: d.notice?.id, party: d.notice?.party, note: word('note', d.note || d.notice?.status) });
+  if (item.kind === 'incident') return t('feed.incident', { id: d.incident?.id || d.id || '', note: word('note', d.note || d.incident?.status || '') });
   if (item.kind === 'escalation') {
     const m = String(d.why || '').match(/^no answer from (.+) by (\S+)$/);
-    return m ? `escalation: notice ${d.notice}: no answer from ${m[1]} by ${utc(m[2])}` : `escalation: notice ${d.notice}: ${utcInText(d.why)}`;
+    return m ? t('feed.escalationNoAnswer', { notice: d.notice, parties: m[1], at: utc(m[2]) }) : t('feed.escalation', { notice: d.notice, why: utcInText(d.why) });
   }
   return JSON.stringify(d);
 }
@@ -103,9 +106,9 @@ function itemKind(item) {
 export function renderFeed() {
   const f = st.filters;
   const kinds = [...new Set(st.feed.map(itemKind))].sort();
-  const select = (name, label, values) =>
+  const select = (name, label, values, show = (v) => v) =>
     h('label', label, ' ', h(`select#filter-${name}`, { onchange: (e) => { f[name] = e.target.value; renderFeed(); } },
-      h('option', { value: '' }, 'all'), values.map((v) => h('option', { value: v, selected: f[name] === v }, v))));
+      h('option', { value: '' }, t('feed.all')), values.map((v) => h('option', { value: v, selected: f[name] === v }, show(v)))));
   let items = st.feed.filter((i) =>
     (!f.rule || i.data.rule === f.rule) && (!f.party || itemParties(i).includes(f.party)) && (!f.kind || itemKind(i) === f.kind));
   // In replay, nothing later than the slider's time: engine events by their report time,
@@ -114,14 +117,14 @@ export function renderFeed() {
   const shown = items.slice(-FEED_RENDER_MAX).reverse();
   clear(
     el.panelBody,
-    h('div.filters', select('rule', 'Rule', st.meta.rules.map((r) => r.id)), select('party', 'Party', st.meta.parties.filter((p) => p.role === 'party').map((p) => p.id)), select('kind', 'Kind', kinds)),
+    h('div.filters', select('rule', t('feed.filterRule'), st.meta.rules.map((r) => r.id)), select('party', t('feed.filterParty'), st.meta.parties.filter((p) => p.role === 'party').map((p) => p.id)), select('kind', t('feed.filterKind'), kinds, (k) => word('event', k))),
     shown.length
       ? h('ol.feed#feed', { 'aria-live': 'polite' }, shown.map((i) =>
         h(`li.item.k-${i.kind}${/_(breach|exceeded)$/.test(i.data.kind || '') ? '.breach' : ''}`, { dataset: { kind: itemKind(i), rule: i.data.rule || '' } },
-          h('div.when', h('span.sr-only', i.kind === 'event' ? 'Report time ' : 'Server time '), i.kind === 'event' ? time(i.data.t) : time(i.time)),
+          h('div.when', h('span.sr-only', `${t(i.kind === 'event' ? 'feed.reportTime' : 'feed.serverTime')} `), i.kind === 'event' ? time(i.data.t) : time(i.time)),
           h('div.what', feedText(i)),
-          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', dataset: { key: `show:${i.id}` }, 'aria-label': `Show ${i.data.unit || i.data.rule || 'event'} on the map`, onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, 'Show') : null)))
-      : h('p.empty#feed-empty', st.feed.length ? 'Nothing matches these filters.' : session.role === 'observer' ? 'Observers see the public summary only; no events are shared with you.' : 'No events yet: they appear here as reports arrive.'),
-    items.length > FEED_RENDER_MAX ? h('p.muted', `Showing the latest ${FEED_RENDER_MAX} of ${items.length}.`) : null,
+          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', dataset: { key: `show:${i.id}` }, 'aria-label': t('feed.showAria', { what: i.data.unit || i.data.rule || '' }), onclick: () => st.map?.flyTo({ center: [i.data.lon, i.data.lat], zoom: 10 }) }, t('feed.show')) : null)))
+      : h('p.empty#feed-empty', st.feed.length ? t('feed.noMatch') : session.role === 'observer' ? t('feed.observer') : t('feed.noEvents')),
+    items.length > FEED_RENDER_MAX ? h('p.muted', t('feed.showingLatest', { shown: num(FEED_RENDER_MAX), n: num(items.length) })) : null,
   );
 }

@@ -20,3 +20,10 @@ export function bboxOf(fc) {
   for (const f of fc.features) visit(f.geometry.coordinates);
   return b;
 }
+
+/** "33.1234° N, 35.9012° E": latitude first, as people read positions out. */
+export function degrees(lon, lat, digits = 4) {
+  const ns = lat < 0 ? 'S' : 'N';
+  const ew = lon < 0 ? 'W' : 'E';
+  return `${Math.abs(lat).toFixed(digits)}° ${ns}, ${Math.abs(lon).toFixed(digits)}° ${ew}`;
+}

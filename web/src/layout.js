@@ -1,8 +1,10 @@
 import { h, clear } from './util.js';
-import { session, app, st, el } from './state.js';
+import { session, app, st, el, roleName } from './state.js';
+import { t, isRtl, languageChooser } from './i18n.js';
+import { themeChooser } from './theme.js';
 import { signInView, stop } from './signin.js';
 import { renderMapItems } from './mapitems.js';
-import { replayTo, goLive } from './replay.js';
+import { replayTo, goLive, updateSliderLabel } from './replay.js';
 import { renderFeed } from './feed.js';
 import { renderNotices } from './notices.js';
 import { renderIncidents } from './incidents.js';
@@ -20,71 +22,92 @@ function localTimesWanted() {
   try { return localStorage.getItem('truceline.showLocal') === '1'; } catch { return false; }
 }
 
+const TABS = ['feed', 'notices', 'incidents', 'compliance', 'mapitems'];
 
+/** The page: header, map, time bar and panels. Called again when the language changes:
+ * then everything is drawn anew in it but the map, which is kept (with its view). */
 export function layout() {
   document.body.classList.toggle('show-local', localTimesWanted());
   el.noticeForm = null;
   el.incidentForm = null;
-  el.clock = h('span.clock#engine-time', { title: 'Engine time: the time of the last report applied' }, 'no reports yet');
-  el.live = h('span.live#live-status', { role: 'status' }, 'connecting…');
+  el.clock = h('span.clock#engine-time', { title: t('header.engineTimeTitle') }, t('header.noReports'));
+  el.live = h('span.live#live-status', { role: 'status' }, t('header.connecting'));
   el.error = h('div.error-banner#error', { role: 'alert', hidden: true });
-  const tabs = Object.entries(TABS).map(([t, label]) =>
-    h(`button.tab#tab-${t}`, { role: 'tab', 'aria-controls': 'panel-body', 'aria-selected': String(st.tab === t), tabindex: st.tab === t ? '0' : '-1', onclick: () => setTab(t), onkeydown: tabKeys }, label),
+  const tabs = TABS.map((tab) =>
+    h(`button.tab#tab-${tab}`, { type: 'button', role: 'tab', 'aria-controls': 'panel-body', 'aria-selected': String(st.tab === tab), tabindex: st.tab === tab ? '0' : '-1', onclick: () => setTab(tab), onkeydown: tabKeys }, t(`tabs.${tab}`)),
   );
   el.tabs = tabs;
   el.panelBody = h('div.panel-body#panel-body', { role: 'tabpanel', 'aria-labelledby': `tab-${st.tab}`, tabindex: '0' });
-  el.legend = h('div.legend#legend', { role: 'group', 'aria-label': 'Legend' });
-  el.slider = h('input#time-slider', { type: 'range', min: 0, max: 0, value: 0, step: 60000, 'aria-label': 'Replay time', disabled: true });
-  el.sliderLabel = h('span#slider-label', 'Live');
-  el.liveBtn = h('button#go-live', { type: 'button', disabled: true, onclick: () => goLive() }, 'Back to live');
+  el.legend = h('div.legend#legend', { role: 'group', 'aria-label': t('legend.label') });
+  el.slider = h('input#time-slider', { type: 'range', min: 0, max: 0, value: 0, step: 60000, 'aria-label': t('replay.sliderLabel'), disabled: true });
+  el.sliderLabel = h('span#slider-label');
+  el.liveBtn = h('button#go-live', { type: 'button', disabled: st.replayAt == null, onclick: () => goLive() }, t('replay.backToLive'));
   el.slider.addEventListener('input', () => replayTo(Number(el.slider.value)));
-  el.mapDiv = h('div#map', { role: 'region', 'aria-label': 'Map of the agreement\'s zones, lines and units' });
-  el.mapStatus = h('div.map-status#map-status', { role: 'status' });
+  el.mapDiv ||= h('div#map');
+  el.mapDiv.setAttribute('role', 'region');
+  el.mapDiv.setAttribute('aria-label', t('map.regionLabel'));
+  el.mapStatus ||= h('div.map-status#map-status', { role: 'status' });
+  el.readout ||= h('div.readout#pointer-readout', { 'aria-live': 'off', dir: 'ltr' });
+  // On a phone the panels are a sheet over the map, opened and closed by this button.
+  el.panelToggle = h('button.panel-toggle#panel-toggle', { type: 'button', 'aria-controls': 'panel', 'aria-expanded': String(!!st.panelOpen), onclick: () => openPanel(!st.panelOpen) }, t(st.panelOpen ? 'layout.hidePanels' : 'layout.showPanels'));
+  el.panel = h('section.panel#panel', { 'aria-label': t('layout.panels'), tabindex: '-1' }, h('div.tabs', { role: 'tablist', 'aria-label': t('layout.panels') }, tabs), el.panelBody);
+  el.main = h('main.main', { class: st.panelOpen ? 'panel-open' : null },
+    h('section.map-wrap', { 'aria-label': t('map.label') }, el.mapDiv, el.legend, el.mapStatus, el.readout,
+      h('div.timebar', h('label', { for: 'time-slider' }, t('replay.label')), ' ', el.slider, el.sliderLabel, el.liveBtn)),
+    el.panel);
   clear(
     app,
     h(
       'header.top',
-      h('a.skip', { href: '#panel' }, 'Skip to panels'),
+      h('a.skip', { href: '#panel' }, t('layout.skip')),
       h('h1.title', st.meta.agreement.title || st.meta.agreement.id),
-      h('span.muted', ` v${st.meta.agreement.version}`),
+      h('span.muted.version', ` v${st.meta.agreement.version}`),
       h('span.spacer'),
-      'Engine time ',
-      el.clock,
-      h('label.local-times', h('input#show-local', { type: 'checkbox', checked: localTimesWanted(), onchange: (e) => showLocalTimes(e.currentTarget.checked) }), ' Local times'),
+      h('span.engine', t('header.engineTime'), ' ', el.clock),
+      h('label.local-times', h('input#show-local', { type: 'checkbox', checked: localTimesWanted(), onchange: (e) => showLocalTimes(e.currentTarget.checked) }), ' ', t('header.localTimes')),
       el.live,
-      h('span.who#who', `${session.id} (${session.role})`),
-      h('button#signout', { type: 'button', onclick: async () => { stop(); await session.signOut(); signInView('Signed out.'); } }, 'Sign out'),
+      h('span.who#who', { dir: 'auto' }, `${session.id} (${roleName(session.role)})`),
+      languageChooser('lang'),
+      themeChooser('theme'),
+      el.panelToggle,
+      h('button#signout', { type: 'button', onclick: async () => { stop(); await session.signOut(); signInView('signin.signedOut'); } }, t('header.signOut')),
     ),
     el.error,
-    h(
-      'main.main',
-      h('section.map-wrap', { 'aria-label': 'Map' }, el.mapDiv, el.legend, el.mapStatus,
-        h('div.timebar', h('label', { for: 'time-slider' }, 'Replay '), el.slider, el.sliderLabel, el.liveBtn)),
-      h('section.panel#panel', { 'aria-label': 'Panels', tabindex: '-1' }, h('div.tabs', { role: 'tablist' }, tabs), el.panelBody),
-    ),
+    el.main,
   );
+  updateSliderLabel();
 }
 
+/** The panels' sheet on a phone: open (over the map) or closed. */
+export function openPanel(on) {
+  st.panelOpen = on;
+  el.main?.classList.toggle('panel-open', on);
+  if (el.panelToggle) {
+    el.panelToggle.setAttribute('aria-expanded', String(on));
+    el.panelToggle.textContent = t(on ? 'layout.hidePanels' : 'layout.showPanels');
+  }
+  if (on) el.tabs?.find((b) => b.getAttribute('aria-selected') === 'true')?.focus({ preventScroll: true });
+}
 
-const TABS = { feed: 'Feed', notices: 'Notices', incidents: 'Incidents', compliance: 'Compliance', mapitems: 'Map items' };
-
-function setTab(t) {
-  st.tab = t;
+export function setTab(tab) {
+  st.tab = tab;
   for (const b of el.tabs) {
-    const on = b.id === `tab-${t}`;
+    const on = b.id === `tab-${tab}`;
     b.setAttribute('aria-selected', String(on));
     b.tabIndex = on ? 0 : -1;
   }
-  el.panelBody.setAttribute('aria-labelledby', `tab-${t}`);
+  el.panelBody.setAttribute('aria-labelledby', `tab-${tab}`);
   st.forceRender = true;
   render();
   st.forceRender = false;
 }
 
-/** Tabs as ARIA describes them: arrow keys (and Home, End) move between tabs. */
+/** Tabs as ARIA describes them: arrow keys (and Home, End) move between tabs; in Arabic
+ * and Hebrew, whose tabs run from the right, the arrows follow the screen. */
 function tabKeys(e) {
   const i = el.tabs.indexOf(e.currentTarget);
-  const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: el.tabs.length - 1 }[e.key];
+  const step = isRtl() ? -1 : 1;
+  const j = { ArrowRight: i + step, ArrowLeft: i - step, Home: 0, End: el.tabs.length - 1 }[e.key];
   if (j == null) return;
   e.preventDefault();
   const next = el.tabs[(j + el.tabs.length) % el.tabs.length];

@@ -1,16 +1,22 @@
 // truceline console: the agreement on a map, live events, notices, incidents and compliance,
-// for whoever signs in with their key, showing what the API shows that principal.
+// for whoever signs in with their key, showing what the API shows that principal, in
+// English, Arabic, Hebrew or Russian.
 
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
 import countriesUrl from 'world-atlas/countries-50m.json?url';
 import { feature } from 'topojson-client';
-import { h, clear, partyColours } from './util.js';
+import { h, clear } from './util.js';
 import { session, app, UNITS_POLL_MS, st, el, showError } from './state.js';
+import { t, setLanguage, preferredLanguage, onLanguageChange } from './i18n.js';
+import { initTheme, onThemeChange } from './theme.js';
+import { partyColours } from './colours.js';
 import { signInView } from './signin.js';
 import { layout, render } from './layout.js';
-import { buildMap, renderLegend } from './map.js';
-import { pollUnits } from './units.js';
+import { buildMap, placeControls, themeMap } from './map.js';
+import { renderLegend } from './legend.js';
+import { placeLabels } from './labels.js';
+import { pollUnits, updateClock, updateSlider, showUnitsStatus } from './units.js';
 import { loadFeed, connectStream } from './feed.js';
 import { loadNotices } from './notices.js';
 import { loadIncidents } from './incidents.js';
@@ -19,7 +25,7 @@ import { loadSummary, renderCompliance } from './compliance.js';
 // ---------------------------------------------------------------- start
 
 export async function start() {
-  clear(app, h('p.loading', { role: 'status' }, 'Loading the agreement…'));
+  clear(app, h('p.loading', { role: 'status' }, t('app.loading')));
   try {
     const [meta, agreement, countriesTopo] = await Promise.all([
       session.get('/v1/console/map'),
@@ -35,7 +41,8 @@ export async function start() {
     renderLegend();
     buildMap(countriesTopo ? feature(countriesTopo, countriesTopo.objects.countries) : { type: 'FeatureCollection', features: [] });
     st.noBasemap = !countriesTopo;
-    if (st.noBasemap) el.mapStatus.textContent = 'The basemap (country outlines) did not load; the agreement is shown without it.';
+    if (st.noBasemap) el.mapStatus.textContent = t('map.noBasemap');
+    st.signedIn = true;
     await Promise.all([loadFeed(), loadNotices(), loadIncidents(), pollUnits()]);
     connectStream();
     st.pollTimer = setInterval(() => {
@@ -45,9 +52,40 @@ export async function start() {
     render();
     app.dataset.ready = 'true';
   } catch (e) {
-    if (!el.panelBody) clear(app, h('main.signin-wrap', h('div.signin', h('h1', 'Could not load the console'), h('p.error', e.message), h('button', { type: 'button', onclick: () => start() }, 'Try again'))));
+    if (!el.panelBody) clear(app, h('main.signin-wrap', h('div.signin', h('h1', t('app.loadFailed')), h('p.error', e.message), h('button', { type: 'button', onclick: () => start() }, t('app.tryAgain')))));
     else showError(e);
   }
 }
 
+/** The page in another language: the sign-in page, or the whole console but its map
+ * (kept, with its view, its units and its popups' state), drawn anew. */
+function relayout() {
+  if (!st.signedIn || !st.map) {
+    if (!el.panelBody) signInView(st.signInMessage);
+    return;
+  }
+  const focusedId = document.activeElement?.id;
+  layout();
+  renderLegend();
+  placeControls();
+  updateClock();
+  updateSlider();
+  showUnitsStatus();
+  if (st.liveState) {
+    el.live.textContent = `${st.liveState === 'live' ? '●' : '○'} ${t(`header.${st.liveState}`)}`;
+    el.live.className = `live ${st.liveState === 'live' ? 'ok' : 'bad'}`;
+  }
+  st.forceRender = true;
+  render();
+  st.forceRender = false;
+  st.map.resize();
+  placeLabels();
+  if (focusedId) document.getElementById(focusedId)?.focus();
+  app.dataset.ready = 'true';
+}
+
+onLanguageChange(relayout);
+onThemeChange((dark) => themeMap(dark));
+initTheme();
+setLanguage(preferredLanguage());
 signInView();

@@ -1,12 +1,24 @@
-import maplibregl from 'maplibre-gl';
-import { h, clear, time, km } from './util.js';
-import { RULE_COLOURS, st, el } from './state.js';
-import { round6, bboxOf } from './geo.js';
-import { labelCandidates, addLabels, placeLabels } from './labels.js';
-import { unitsInBreach, scheduleUnits } from './units.js';
-import { refreshNoticesLayer, refreshDraft } from './notices.js';
+// The map: MapLibre GL with the basemap, the agreement's zones and lines, notices, the
+// draft of a notice's place, and units; its controls sit where a line of the page's
+// language ends (right in English, left in Arabic and Hebrew: the legend is where it
+// starts), and its land and borders follow the light or dark theme.
 
-// ---------------------------------------------------------------- map
+import maplibregl from 'maplibre-gl';
+import { h } from './util.js';
+import { st, el } from './state.js';
+import { t, isRtl, mapUiStrings } from './i18n.js';
+import { isDark } from './theme.js';
+import { RULE_COLOURS } from './colours.js';
+import { round6, bboxOf } from './geo.js';
+import { addLabels, placeLabels } from './labels.js';
+import { scheduleUnits } from './units.js';
+import { refreshNoticesLayer, refreshDraft } from './notices.js';
+import { openPopup, popupFor } from './popups.js';
+
+const BASE = {
+  light: { land: '#f4f1ea', borders: '#9a9a9a' },
+  dark: { land: '#2b2f33', borders: '#6b7178' },
+};
 
 
 export function buildMap(countries) {
@@ -27,8 +39,8 @@ export function buildMap(countries) {
         // No background layer: the sea is the map element's CSS background, seen through
         // the canvas where no land is drawn (a background layer is one more full-screen
         // pass per frame: a third of the frame time under a software renderer).
-        { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': '#f4f1ea' } },
-        { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': '#9a9a9a', 'line-width': 0.8 } },
+        { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': BASE[isDark() ? 'dark' : 'light'].land } },
+        { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': BASE[isDark() ? 'dark' : 'light'].borders, 'line-width': 0.8 } },
         {
           id: 'zones-fill', type: 'fill', source: 'agreement', filter: ['==', ['get', 'shape'], 'zone'],
           paint: { 'fill-color': ['match', ['get', 'style'], 'exclusion', RULE_COLOURS.exclusion, 'cap', RULE_COLOURS.cap, 'standoff', RULE_COLOURS.standoff, RULE_COLOURS.none], 'fill-opacity': 0.16 },
@@ -57,11 +69,14 @@ export function buildMap(countries) {
       ],
     },
     bounds: bboxOf(st.meta.geojson) || [[35.0, 32.5], [36.6, 33.6]],
-    fitBoundsOptions: { padding: 40 },
-    attributionControl: { compact: true, customAttribution: 'Natural Earth (world-atlas)' },
+    // Room for the legend where a line starts (and the zoom buttons where it ends), so
+    // that neither covers the agreement's zones or the units in them.
+    fitBoundsOptions: { padding: framePadding() },
+    attributionControl: false,
+    locale: mapUiStrings(),
   });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  st.map = map;
+  placeControls();
   map.on('load', () => {
     addLabels(map);
     st.mapReady = true;
@@ -85,7 +100,7 @@ export function buildMap(countries) {
   map.on('moveend', () => placeLabels());
   map.on('resize', () => placeLabels());
   map.on('error', (e) => {
-    el.mapStatus.textContent = `Map error: ${e.error?.message || e}`;
+    el.mapStatus.textContent = t('map.error', { why: e.error?.message || e });
   });
   map.on('click', (e) => {
     if (st.pickPlace) {
@@ -102,7 +117,6 @@ export function buildMap(countries) {
   });
   // The map by keyboard: MapLibre pans with the arrow keys and zooms with + and -; Enter
   // opens the details of what is under the cross at the centre (Escape closes them).
-  map.getCanvas().setAttribute('aria-label', 'Map. Arrow keys pan, + and - zoom, Enter shows what is under the centre cross (or, while drawing a notice or picking a place, takes the centre); the Map items tab lists every zone, line and unit.');
   map.getCanvas().addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
     e.preventDefault();
@@ -114,14 +128,48 @@ export function buildMap(countries) {
     }
     const c = map.project(map.getCenter());
     const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
-    openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', 'Nothing here: move the map with the arrow keys, or use the Map items tab.'), map.getCanvas());
+    openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', t('map.nothingHere')), map.getCanvas());
   });
   for (const layer of ['units', 'zones-fill', 'lines']) {
     map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : 'pointer'));
     map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : ''));
   }
-  st.map = map;
   return map;
+}
+
+/** The map's controls, where a line of the page's language ends (zoom buttons at the top,
+ * scale and attribution at the bottom, away from the legend), with their strings in it.
+ * Called again when the language changes. */
+export function placeControls() {
+  const map = st.map;
+  if (!map) return;
+  map._locale = { ...map._locale, ...mapUiStrings() };
+  for (const c of st.mapControls || []) map.removeControl(c);
+  const side = isRtl() ? 'left' : 'right';
+  st.mapControls = [
+    new maplibregl.NavigationControl({ showCompass: false }),
+    new maplibregl.ScaleControl({ unit: 'metric' }),
+    new maplibregl.AttributionControl({ compact: true, customAttribution: 'Natural Earth (world-atlas)' }),
+  ];
+  map.addControl(st.mapControls[0], `top-${side}`);
+  map.addControl(st.mapControls[1], `bottom-${side}`);
+  map.addControl(st.mapControls[2], `bottom-${side}`);
+  map.getCanvas().setAttribute('aria-label', t('map.canvasLabel'));
+}
+
+/** Padding for fitting the agreement into view, clear of the legend and the controls. */
+export function framePadding() {
+  const legend = el.legend?.getBoundingClientRect();
+  const side = legend ? Math.min(legend.width + 20, (el.mapDiv.clientWidth || 400) / 3) : 40;
+  return isRtl() ? { top: 40, bottom: 40, left: 50, right: side } : { top: 40, bottom: 40, left: side, right: 50 };
+}
+
+/** Land and borders for the light or dark theme. */
+export function themeMap(dark) {
+  if (!st.map || !st.mapReady) return;
+  const c = BASE[dark ? 'dark' : 'light'];
+  st.map.setPaintProperty('land', 'fill-color', c.land);
+  st.map.setPaintProperty('borders', 'line-color', c.borders);
 }
 
 // Unit dots. With thousands of units, drawing the dots is most of a frame's work under a
@@ -133,100 +181,3 @@ export const UNIT_DOTS = {
   dense: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 9, 2.5, 12, 5], 'circle-stroke-width': ['step', ['zoom'], 0, 12, 1] },
 };
 
-// ---------------------------------------------------------------- popups
-
-/** Opens the one popup at `lngLat`; `from` (the control that opened it) gets the focus back
- * when it closes (by its close button or Escape). */
-function openPopup(lngLat, content, from = document.activeElement) {
-  st.popup?.remove();
-  const popup = new maplibregl.Popup({ maxWidth: '320px', focusAfterOpen: true, closeButton: true })
-    .setLngLat(lngLat)
-    .setDOMContent(h('div.popup-body', { role: 'dialog', 'aria-label': 'Details' }, content))
-    .addTo(st.map);
-  const box = popup.getElement();
-  box.querySelector('.maplibregl-popup-close-button')?.setAttribute('aria-label', 'Close details');
-  box.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      popup.remove();
-    }
-  });
-  popup.on('close', () => {
-    if (st.popup === popup) st.popup = null;
-    el.mapDiv.dataset.popup = '';
-    if (from && from.isConnected && (box.contains(document.activeElement) || document.activeElement === document.body)) from.focus();
-  });
-  st.popup = popup;
-  el.mapDiv.dataset.popup = content.dataset?.popup || 'open';
-  return popup;
-}
-
-document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && st.popup) st.popup.remove();
-});
-
-function popupFor(f) {
-  const p = f.properties;
-  if (f.layer.id === 'units') return unitPopup(st.unitNames[f.id]);
-  if (f.layer.id === 'notices-fill') return h('div', { dataset: { popup: `notice:${p.id}` } }, h('strong', `Notice ${p.id}`), h('div', `${p.party} · ${p.kind} · ${p.status}`));
-  return featurePopup(st.meta.geojson.features.find((x) => x.properties.id === p.id) || { properties: p });
-}
-
-function unitPopup(name) {
-  const row = st.unitRows.get(name);
-  if (!row) return h('p', `Unit ${name}: no position.`);
-  const [unit, party, category, count, lon, lat, t] = row;
-  const rules = unitsInBreach().get(unit);
-  return h('div', { dataset: { popup: `unit:${unit}` } },
-    h('strong', unit),
-    h('div', `${party} · ${category} · ${count}`),
-    h('div', 'Reported ', time(t)),
-    h('div.muted', `${lat.toFixed(4)}° N, ${lon.toFixed(4)}° E`),
-    rules ? h('div.bad', 'In breach: ', rules.join(', ')) : h('div.muted', 'No open breach.'));
-}
-
-function featurePopup(f) {
-  const p = f.properties;
-  const rules = typeof p.rules === 'string' ? JSON.parse(p.rules) : p.rules || [];
-  return h('div', { dataset: { popup: `feature:${p.id}` } },
-    h('strong', p.name), h('div.muted', `${p.id} · ${p.shape === 'line' ? 'line' : 'zone'}`),
-    rules.length ? h('ul', rules.map((r) => h('li', `${r.id} (${r.kind})`, ruleDetail(r)))) : h('div.muted', 'No rule names this feature.'));
-}
-
-/** Shows a zone or line from a list: brings it into view and opens its details. */
-export function showFeature(f, from) {
-  const at = st.labels?.find((l) => l.f === f)?.marker.getLngLat() || labelCandidates(f)[0];
-  const b = bboxOf({ features: [f] });
-  st.map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
-  openPopup(at, featurePopup(f), from);
-}
-
-export function showUnit(name, from) {
-  const row = st.unitRows.get(name);
-  if (!row) return;
-  const at = [row[4], row[5]];
-  if (!st.map.getBounds().contains(at) || st.map.getZoom() < 9) st.map.jumpTo({ center: at, zoom: Math.max(st.map.getZoom(), 10) });
-  openPopup(at, unitPopup(name), from);
-}
-
-function ruleDetail(r) {
-  const d = r.detail || {};
-  if (r.kind === 'cap') return `: ${d.party} ${d.category} at most ${d.max}`;
-  if (r.kind === 'standoff' || r.kind === 'separation') return `: at least ${km(d.min_km)}`;
-  return '';
-}
-
-export function renderLegend() {
-  const kinds = new Set(st.meta.geojson.features.map((f) => f.properties.style));
-  const seps = st.meta.rules.filter((r) => r.kind === 'separation');
-  clear(
-    el.legend,
-    h('strong', 'Zones and lines by rule'),
-    [...kinds].map((k) => h('div.key', h('span.swatch', { style: `background:${RULE_COLOURS[k]}` }), k === 'none' ? 'no rule' : k)),
-    seps.map((r) => h('div.key.muted', `separation ${r.detail.parties.join('–')}: ${km(r.detail.min_km)}`)),
-    h('strong', 'Units by party'),
-    st.meta.parties.filter((p) => p.role === 'party').map((p) => h('div.key', h('span.dot', { style: `background:${st.colours[p.id]}` }), `${p.id} ${p.name}`)),
-    h('div.key', h('span.dot.breach'), 'unit in breach'),
-    h('div.key', h('span.swatch', { style: 'background:#f1c40f' }), 'notice area'),
-  );
-}

@@ -1,6 +1,7 @@
-import { h, clear } from './util.js';
-import { session, st, el } from './state.js';
-import { showFeature, showUnit } from './map.js';
+import { h, clear, num } from './util.js';
+import { session, st, el, word } from './state.js';
+import { t, localName } from './i18n.js';
+import { showFeature, showUnit } from './popups.js';
 import { unitsInBreach } from './units.js';
 
 // ---------------------------------------------------------------- map items (the map by keyboard)
@@ -17,7 +18,7 @@ export function renderMapItems() {
   if (!st.forceRender && signature === st.mapItemsSignature && el.panelBody.querySelector('#map-features')) return;
   st.mapItemsSignature = signature;
   const query = st.unitQuery || '';
-  const search = h('input#unit-search', { type: 'search', value: query, placeholder: 'unit id, party or category', autocomplete: 'off', 'aria-describedby': 'unit-search-count' });
+  const search = h('input#unit-search', { type: 'search', value: query, placeholder: t('mapitems.searchPlaceholder'), autocomplete: 'off', 'aria-describedby': 'unit-search-count' });
   const results = h('div#unit-results');
   const showResults = () => {
     const q = search.value.trim().toLowerCase();
@@ -29,32 +30,38 @@ export function renderMapItems() {
         if (hits.length > UNIT_LIST_MAX) break;
       }
     }
+    const count = !q ? t('mapitems.unitsOnMap', { count: st.unitRows.size, n: num(st.unitRows.size) })
+      : hits.length > UNIT_LIST_MAX ? t('mapitems.firstMatches', { n: num(UNIT_LIST_MAX) })
+        : hits.length ? t('mapitems.matches', { count: hits.length, n: num(hits.length) }) : t('mapitems.noMatch');
     clear(results,
-      h('p.muted#unit-search-count', { 'aria-live': 'polite' }, !q ? `${st.unitRows.size} units on the map.` : hits.length ? (hits.length > UNIT_LIST_MAX ? `The first ${UNIT_LIST_MAX} matches.` : `${hits.length} match${hits.length === 1 ? '' : 'es'}.`) : 'No unit matches.'),
+      h('p.muted#unit-search-count', { 'aria-live': 'polite' }, count),
       hits.length ? h('ul.items', hits.slice(0, UNIT_LIST_MAX).sort().map((u) => h('li', unitButton(u, inBreach.get(u))))) : null);
   };
   search.addEventListener('input', showResults);
   showResults();
-  const kinds = (f) => [...new Set((f.properties.rules || []).map((r) => r.kind))];
+  const kinds = (f) => [...new Set((f.properties.rules || []).map((r) => word('rule', r.kind)))];
+  const features = st.meta.geojson.features;
   clear(
     el.panelBody,
-    h('p.muted', 'Each item opens its details on the map (Escape closes them). On the map itself: arrow keys pan, + and - zoom, Enter shows what is under the centre.'),
-    h('h2', `Units in breach (${breachList.length})`),
+    h('p.muted', t('mapitems.help')),
+    h('h2', t('mapitems.inBreach', { n: num(breachList.length) })),
     breachList.length
       ? h('ul.items#breach-units', breachList.slice(0, 200).map((u) => h('li', unitButton(u, inBreach.get(u)))))
-      : h('p.empty#breach-units-empty', st.unitRows.size ? 'No unit you can see is in breach.' : session.role === 'observer' ? 'Observers see no unit positions.' : 'No unit positions yet.'),
-    st.unitRows.size ? [h('h2', h('label', { for: 'unit-search' }, 'Find a unit')), search, results] : null,
-    h('h2', `Zones and lines (${st.meta.geojson.features.length})`),
-    h('ul.items#map-features', st.meta.geojson.features.map((f) =>
-      h('li', h('button.item', { type: 'button', dataset: { key: `feature:${f.properties.id}` }, onclick: (e) => showFeature(f, e.currentTarget) },
+      : h('p.empty#breach-units-empty', st.unitRows.size ? t('mapitems.noneInBreach') : session.role === 'observer' ? t('mapitems.observerNoUnits') : t('mapitems.noUnits')),
+    st.unitRows.size ? [h('h2', h('label', { for: 'unit-search' }, t('mapitems.findUnit'))), search, results] : null,
+    h('h2', t('mapitems.features', { n: num(features.length) })),
+    h('ul.items#map-features', features.map((f) => {
+      const name = localName(f.properties, f.properties.id);
+      return h('li', h('button.item', { type: 'button', dataset: { key: `feature:${f.properties.id}` }, onclick: (e) => showFeature(f, e.currentTarget) },
         h(`span.swatch.k-${f.properties.style}`, { 'aria-hidden': 'true' }),
-        h('strong', f.properties.id), ` ${f.properties.name !== f.properties.id ? f.properties.name : ''}`,
-        h('span.muted', ` ${f.properties.shape}${kinds(f).length ? `: ${kinds(f).join(', ')}` : ''}`))))),
+        h('strong', { dir: 'ltr' }, f.properties.id), name !== f.properties.id ? ` ${name}` : '',
+        h('span.muted', ` ${word('shape', f.properties.shape)}${kinds(f).length ? `: ${kinds(f).join(', ')}` : ''}`)));
+    })),
   );
 }
 
 function unitButton(u, rules) {
   const row = st.unitRows.get(u);
   return h(`button.item${rules ? '.breach' : ''}`, { type: 'button', dataset: { key: `unit:${u}` }, onclick: (e) => showUnit(u, e.currentTarget) },
-    h('strong', u), ` ${row[1]} · ${row[2]} · ${row[3]}`, rules ? h('span.bad', ` in breach: ${rules.join(', ')}`) : null);
+    h('strong', { dir: 'ltr' }, u), ` ${row[1]} · ${row[2]} · ${num(row[3])}`, rules ? h('span.bad', ` ${t('mapitems.unitInBreach', { rules: rules.join(', ') })}`) : null);
 }

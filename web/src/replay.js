@@ -1,12 +1,19 @@
 // The time slider: the map (and the feed) as they were at a chosen time, and back to live.
 import { clear, time } from './util.js';
 import { session, st, el, showError } from './state.js';
+import { t } from './i18n.js';
 import { takeUnits, pollUnits } from './units.js';
 import { renderFeed } from './feed.js';
 
+export function updateSliderLabel() {
+  if (!el.sliderLabel) return;
+  if (st.replayAt == null) clear(el.sliderLabel, t('replay.live'));
+  else clear(el.sliderLabel, t('replay.at'), ' ', time(st.replayAt));
+}
+
 export async function replayTo(ms) {
   st.replayAt = ms;
-  clear(el.sliderLabel, 'Replay ', time(ms));
+  updateSliderLabel();
   el.liveBtn.disabled = false;
   el.mapDiv.dataset.mode = 'replay';
   try {
@@ -21,7 +28,7 @@ export async function replayTo(ms) {
 
 export function goLive() {
   st.replayAt = null;
-  el.sliderLabel.textContent = 'Live';
+  updateSliderLabel();
   el.liveBtn.disabled = true;
   el.mapDiv.dataset.mode = 'live';
   st.unitsSeq = 0;

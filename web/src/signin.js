@@ -1,13 +1,18 @@
 import { readKeyFile } from './api.js';
 import { h, clear } from './util.js';
-import { session, app, st } from './state.js';
+import { session, app, st, el } from './state.js';
+import { t, languageChooser } from './i18n.js';
+import { themeChooser } from './theme.js';
 import { start } from './main.js';
 
 // ---------------------------------------------------------------- sign-in
 
+/** The sign-in page; `message` is a catalogue key (or null). Drawn again, with what was
+ * typed, when the language changes. */
 export function signInView(message) {
-  const status = h('p.status#signin-status', { role: 'status', 'aria-live': 'polite' }, message || '');
-  const idInput = h('input#signin-id', { name: 'id', autocomplete: 'username', required: true, placeholder: 'e.g. IL' });
+  st.signInMessage = message || null;
+  const status = h('p.status#signin-status', { role: 'status', 'aria-live': 'polite' }, message ? t(message) : '');
+  const idInput = h('input#signin-id', { name: 'id', autocomplete: 'username', required: true, placeholder: t('signin.idPlaceholder'), dir: 'ltr' });
   const fileInput = h('input#signin-key', { type: 'file', name: 'key', accept: '.key,text/plain', required: true });
   const form = h(
     'form.signin',
@@ -16,28 +21,30 @@ export function signInView(message) {
         e.preventDefault();
         const file = fileInput.files[0];
         if (!file) {
-          status.textContent = 'Choose your key file.';
+          status.textContent = t('signin.chooseKey');
           return;
         }
-        status.textContent = 'Signing in…';
+        status.textContent = t('signin.signingIn');
         try {
           const { name, key } = await readKeyFile(await file.text());
           const id = idInput.value.trim() || name;
           await session.signIn(id, key);
+          st.signInMessage = null;
           start();
         } catch (err) {
-          status.textContent = `Sign-in failed: ${err.message}`;
+          status.textContent = t('signin.failed', { why: err.message });
           status.classList.add('error');
         }
       },
     },
-    h('h1', 'truceline console'),
-    h('p', 'Sign in with your own key file (PRIVATE+KEY+…, as written by truceline). The key stays in this browser: it signs the server\'s challenge and is never sent.'),
-    h('label', { for: 'signin-key' }, 'Key file'),
+    h('div.signin-tools', languageChooser('signin-lang'), themeChooser('signin-theme')),
+    h('h1', t('signin.title')),
+    h('p', t('signin.intro')),
+    h('label', { for: 'signin-key' }, t('signin.keyFile')),
     fileInput,
-    h('label', { for: 'signin-id' }, 'Principal id (filled from the key file)'),
+    h('label', { for: 'signin-id' }, t('signin.id')),
     idInput,
-    h('button', { type: 'submit' }, 'Sign in'),
+    h('button', { type: 'submit' }, t('signin.submit')),
     status,
   );
   fileInput.addEventListener('change', async () => {
@@ -52,7 +59,7 @@ export function signInView(message) {
 
 session.onExpired = () => {
   stop();
-  signInView('Your session ended; sign in again with your key.');
+  signInView('signin.expired');
 };
 
 export function stop() {
@@ -62,4 +69,6 @@ export function stop() {
   st.map?.remove();
   st.map = null;
   st.mapReady = false;
+  st.signedIn = false;
+  for (const k of Object.keys(el)) delete el[k];
 }

@@ -2,14 +2,14 @@
 // helpers every panel uses.
 import { Session } from './api.js';
 import { h, clear } from './util.js';
+import { t } from './i18n.js';
 
 export const session = new Session();
 export const app = document.getElementById('app');
 
-export const RULE_COLOURS = { exclusion: '#d62728', cap: '#ff7f0e', standoff: '#8e44ad', none: '#607d8b' };
-export const NOTICE_KINDS = ['movement', 'deployment', 'exercise', 'flight', 'strike'];
 export const FEED_RENDER_MAX = 400;
 export const UNITS_POLL_MS = 2000;
+export const NOTICE_KINDS = ['movement', 'deployment', 'exercise', 'flight', 'strike'];
 
 export const st = {
   meta: null, // /v1/console/map
@@ -48,9 +48,22 @@ export function showError(err) {
     return;
   }
   el.error.hidden = false;
-  clear(el.error, String(err.message || err), ' ', h('button', { type: 'button', onclick: () => showError(null) }, 'Dismiss'));
+  clear(el.error, String(err.message || err), ' ', h('button', { type: 'button', onclick: () => showError(null) }, t('common.dismiss')));
 }
 
 export function serverNow() {
   return st.serverTimeMs == null ? Date.now() : st.serverTimeMs + (Date.now() - st.serverTimeAt);
+}
+
+/** A word of the API (a status, a kind, an outcome) in the page's language; the API's own
+ * word, with underscores as spaces, where the catalogue has none. */
+export function word(group, value) {
+  const key = `words.${group}.${value}`;
+  const out = t(key);
+  return out === key ? String(value).replace(/_/g, ' ') : out;
+}
+
+/** The role of a principal, in words. */
+export function roleName(role) {
+  return word('role', role);
 }

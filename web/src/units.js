@@ -1,5 +1,6 @@
-import { clear, time, utc } from './util.js';
+import { clear, time, utc, num } from './util.js';
 import { session, UNITS_POLL_MS, st, el } from './state.js';
+import { t } from './i18n.js';
 import { render } from './layout.js';
 import { DENSE_UNITS, UNIT_DOTS } from './map.js';
 
@@ -120,11 +121,7 @@ function applyUnits() {
     for (const [k, v] of Object.entries(UNIT_DOTS[dense ? 'dense' : 'sparse'])) st.map.setPaintProperty('units', k, v);
   }
   el.mapDiv.dataset.units = String(n);
-  el.mapStatus.textContent = (st.noBasemap ? 'No basemap. ' : '') + (n
-    ? `${n} units${st.replayAt != null ? ` as of ${utc(st.replayAt)}` : ''}`
-    : session.role === 'observer'
-      ? 'Observers see no unit positions (the public summary only).'
-      : st.replayAt != null ? `No unit positions as of ${utc(st.replayAt)}.` : 'No unit positions yet: waiting for reports.');
+  showUnitsStatus();
   if (st.tab === 'mapitems') render();
 }
 st.unitsOnMap = new Set();
@@ -152,6 +149,18 @@ export function refreshUnitsLayer() {
   refreshBreachLayer();
 }
 
+/** The map's status line: how many units, as of when; or why there are none. */
+export function showUnitsStatus() {
+  if (!el.mapStatus || el.mapStatus.classList.contains('bad')) return;
+  const n = st.unitRows.size;
+  const at = st.replayAt != null ? utc(st.replayAt) : null;
+  el.mapStatus.textContent = (st.noBasemap ? `${t('map.noBasemapShort')} ` : '') + (n
+    ? at ? t('map.unitsAsOf', { count: n, n: num(n), at }) : t('map.units', { count: n, n: num(n) })
+    : session.role === 'observer'
+      ? t('map.observerNoUnits')
+      : at ? t('map.noUnitsAsOf', { at }) : t('map.noUnitsYet'));
+}
+
 export async function pollUnits() {
   if (st.replayAt != null || st.polling) return;
   st.polling = true;
@@ -176,18 +185,18 @@ export async function pollUnits() {
     updateSlider();
     el.mapStatus.classList.remove('bad');
   } catch (e) {
-    el.mapStatus.textContent = `Unit positions unavailable: ${e.message}. Retrying every ${UNITS_POLL_MS / 1000} s.`;
+    el.mapStatus.textContent = t('map.unitsUnavailable', { why: e.message, s: num(UNITS_POLL_MS / 1000) });
     el.mapStatus.classList.add('bad');
   } finally {
     st.polling = false;
   }
 }
 
-function updateClock() {
-  clear(el.clock, st.engineTime ? time(st.engineTime) : 'no reports yet');
+export function updateClock() {
+  clear(el.clock, st.engineTime ? time(st.engineTime) : t('header.noReports'));
 }
 
-function updateSlider() {
+export function updateSlider() {
   if (!st.engineTime || st.historyFrom == null) return;
   const max = Date.parse(st.engineTime);
   el.slider.min = String(st.historyFrom);

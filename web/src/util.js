@@ -35,8 +35,12 @@ const pad = (n) => String(n).padStart(2, '0');
 
 // The language that numbers and local times are written in (set by i18n.js).
 let numberLocale;
-export function setFormatLocale(locale) {
+let kmWord = 'km';
+let localTimeWord = 'Local time';
+export function setFormatLocale(locale, words = {}) {
   numberLocale = locale;
+  kmWord = words.km || 'km';
+  localTimeWord = words.localTime || 'Local time';
 }
 
 /** A number in the page's language, with at most `digits` decimals. */
@@ -58,10 +62,10 @@ export function utc(iso, seconds = true) {
 export function time(iso, seconds = true) {
   if (!iso) return h('span.muted', '—');
   const d = new Date(iso);
-  const title = `Local time: ${d.toLocaleString(numberLocale, { dateStyle: 'medium', timeStyle: 'long', hourCycle: 'h23' })}`;
+  const title = `${localTimeWord}: ${d.toLocaleString(numberLocale, { dateStyle: 'medium', timeStyle: 'long', hourCycle: 'h23' })}`;
   // Compact, to sit beside the UTC time: "Dec 1, 10:18:09 GMT+3".
   const local = d.toLocaleString(numberLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
-  return h('time', { datetime: d.toISOString(), title, dataset: { local } }, utc(iso, seconds));
+  return h('time', { datetime: d.toISOString(), title, dir: 'ltr', dataset: { local } }, utc(iso, seconds));
 }
 
 /** Every ISO time in a server's text ("... by 2025-12-01T10:00:00.000Z") written as utc(). */
@@ -97,24 +101,13 @@ export function km(x, limit) {
   let digits = x < 10 ? 2 : x < 100 ? 1 : 0;
   const round = (d) => Math.round(x * 10 ** d) / 10 ** d;
   while (limit != null && x < limit && round(digits) >= limit && digits < 6) digits++;
-  return `${num(round(digits), digits)} km`;
+  return `${num(round(digits), digits)} ${kmWord}`;
 }
 
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);
   return el;
-}
-
-const PALETTE = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#e377c2', '#bcbd22', '#7f7f7f'];
-const FIXED = { IL: '#1f6fd1', SY: '#2e9e44' };
-
-/** A colour per party id, stable for the agreement. */
-export function partyColours(parties) {
-  const out = {};
-  let i = 0;
-  for (const p of parties) out[p.id] = FIXED[p.id] || PALETTE[i++ % PALETTE.length];
-  return out;
 }
 
 export function humanKind(kind) {

@@ -222,7 +222,7 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   await ru.page.click('#tab-incidents');
   await ru.page.click(`#incidents li[data-id="${incidentId}"] button`);
   await ru.page.fill('#incident-text', 'Monitors sent to the site');
-  await ru.page.click(`#incident-detail button[data-key="${incidentId}:Investigate"]`);
+  await ru.page.click(`#incident-detail button[data-key="${incidentId}:investigate"]`);
   await ru.page.waitForSelector(`#incidents li.s-investigating[data-id="${incidentId}"]`, { timeout: 10_000 });
   await ru.page.fill('#incident-text', 'Crater analysis and two monitors\' reports');
   const findingButton = `#incident-detail button[data-key="${incidentId}:finding:verified"]`;
