@@ -25,7 +25,7 @@ use support::{export_entries, now_ms, report, rfc3339, verify, Client, Server, P
 const KILLS: usize = 20;
 
 /// What the clients were told was done, by id: who and what, to tell two things apart.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Acknowledged {
     notices: BTreeMap<String, String>,
     incidents: BTreeMap<String, String>,
@@ -75,7 +75,7 @@ async fn load(
             let mut lines = String::new();
             for k in 0..4u64 {
                 // IL-TK-1 goes in and out of the area of separation: breaches, clearings.
-                let (lon, lat) = if (n + k) % 3 == 0 {
+                let (lon, lat) = if (n + k).is_multiple_of(3) {
                     (35.884334, 33.011197)
                 } else {
                     (35.70, 33.05)
@@ -272,7 +272,8 @@ async fn sigkill_during_load_loses_nothing_acknowledged_and_rebuild_answers_the_
         let t = std::time::Instant::now();
         let server = Server::start(&data, &[]);
         let started = t.elapsed();
-        check(&server, &acked.lock().unwrap(), &mut named).await;
+        let seen = acked.lock().unwrap().clone();
+        check(&server, &seen, &mut named).await;
         eprintln!(
             "round {round}: started in {started:?}, checked at {:?}",
             t.elapsed()
@@ -306,8 +307,9 @@ async fn sigkill_during_load_loses_nothing_acknowledged_and_rebuild_answers_the_
             .expect("no client panicked");
     }
     let server = Server::start(&data, &[]);
-    check(&server, &acked.lock().unwrap(), &mut named).await;
-    let acked_now = acked.lock().unwrap();
+    let seen = acked.lock().unwrap().clone();
+    check(&server, &seen, &mut named).await;
+    let acked_now = acked.lock().unwrap().clone();
     assert!(
         acked_now.notices.len() >= KILLS / 2 && !acked_now.incidents.is_empty(),
         "the load did some of everything: {} notices, {} incidents, {} batches",
@@ -324,5 +326,6 @@ async fn sigkill_during_load_loses_nothing_acknowledged_and_rebuild_answers_the_
         assert_eq!(n0, n1, "{id}'s notices after --rebuild");
         assert_eq!(i0, i1, "{id}'s incidents after --rebuild");
     }
-    check(&rebuilt, &acked.lock().unwrap(), &mut named).await;
+    let seen = acked.lock().unwrap().clone();
+    check(&rebuilt, &seen, &mut named).await;
 }
