@@ -786,3 +786,47 @@ proptest! {
         }
     }
 }
+
+/// Larger rings (so that the sweep's tree holds many edges at once): a star with up to 300
+/// positions snapped to a coarse grid (collinear edges, repeated and touching positions),
+/// with a few positions moved anywhere in its box.
+fn large_ring() -> impl Strategy<Value = Vec<LonLat>> {
+    (
+        prop::collection::vec((0.0f64..std::f64::consts::TAU, 0.3f64..1.0), 12..300),
+        prop::collection::vec(
+            (any::<prop::sample::Index>(), -1.0f64..1.0, -1.0f64..1.0),
+            0..3,
+        ),
+        prop_oneof![Just(16.0), Just(64.0), Just(1e6)],
+    )
+        .prop_map(|(mut polar, moves, snap)| {
+            polar.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut pts: Vec<LonLat> = polar
+                .iter()
+                .map(|(t, r)| {
+                    [
+                        (r * t.cos() * snap).round() / snap,
+                        (r * t.sin() * snap).round() / snap,
+                    ]
+                })
+                .collect();
+            for (at, x, y) in moves {
+                let i = at.index(pts.len());
+                pts[i] = [(x * snap).round() / snap, (y * snap).round() / snap];
+            }
+            let first = pts[0];
+            pts.push(first);
+            pts
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn simplicity_matches_pairwise_check_on_large_rings(ring in large_ring()) {
+        let want = reference::ring_is_simple(&ring);
+        let got = crate::simple::check_ring(&ring);
+        prop_assert_eq!(got.is_ok(), want, "{:?}: {:?}", ring, got);
+    }
+}
