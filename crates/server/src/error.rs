@@ -109,3 +109,54 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Longest request target (path and query) the API reads.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses a request whose URI is longer than [`MAX_URI_BYTES`] with 414, as problem JSON.
+pub async fn limit_uri(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if len > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URI too long",
+            format!("the request target is {len} bytes; at most {MAX_URI_BYTES}"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Most of a non-problem error body kept as the problem's detail.
+const MAX_DETAIL_BYTES: usize = 2048;
+
+/// Every error answer is problem JSON (RFC 9457): the framework's own rejections (a body
+/// over the limit, a method not allowed, a path that does not parse) answer plain text,
+/// and this turns them into problems with the same status and their text as the detail.
+pub async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let body = response.into_body();
+    let detail = match axum::body::to_bytes(body, MAX_DETAIL_BYTES).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let title = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too large",
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported media type",
+        StatusCode::URI_TOO_LONG => "URI too long",
+        s if s.is_server_error() => "internal error",
+        _ => "bad request",
+    };
+    ApiError::new(status, title, detail).into_response()
+}

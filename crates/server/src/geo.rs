@@ -53,6 +53,10 @@ impl Place {
             if ring.first() != ring.last() {
                 return Err("area ring is not closed (first and last positions differ)".into());
             }
+            // The same simplicity the agreement's zones must have: a bowtie would make
+            // "inside" mean something its drafter did not draw.
+            truceline_geometry::Zone::new(vec![vec![ring.clone()]])
+                .map_err(|e| format!("area: {e}"))?;
         }
         let (min_lon, max_lon) = pts
             .iter()
@@ -232,5 +236,20 @@ mod tests {
         .validate()
         .is_err());
         assert!(square(35.0, 33.0, 0.1).validate().is_ok());
+    }
+
+    #[test]
+    fn refuses_a_bowtie_naming_where_its_edges_cross() {
+        let bowtie = Place::Area {
+            ring: vec![
+                [35.0, 33.0],
+                [35.1, 33.1],
+                [35.1, 33.0],
+                [35.0, 33.1],
+                [35.0, 33.0],
+            ],
+        };
+        let e = bowtie.validate().unwrap_err();
+        assert!(e.contains("cross") && e.contains("35.05"), "{e}");
     }
 }
