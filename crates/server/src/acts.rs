@@ -16,9 +16,9 @@ use truceline_ledger::receipt::Receipt;
 
 use crate::access::{Audience, Principal};
 use crate::clock::Clock;
-use crate::error::{ApiError, ApiResult};
 use crate::incidents::IncidentDraft;
 use crate::notices::NoticeDraft;
+use crate::refusal::{DomainResult, Refusal};
 
 /// The ledger kinds of the acts a party or monitor signs itself. The server never holds
 /// their private keys (spec/ledger.md), so each of these entries is the author's own.
@@ -75,10 +75,10 @@ pub enum Act {
 
 impl Act {
     /// Reads an act from an entry's kind and body.
-    pub fn parse(kind: &str, body: &Value) -> ApiResult<Act> {
-        fn read<T: serde::de::DeserializeOwned>(kind: &str, body: &Value) -> ApiResult<T> {
+    pub fn parse(kind: &str, body: &Value) -> DomainResult<Act> {
+        fn read<T: serde::de::DeserializeOwned>(kind: &str, body: &Value) -> DomainResult<T> {
             T::deserialize(body)
-                .map_err(|e| ApiError::unprocessable(format!("body of a {kind} entry: {e}")))
+                .map_err(|e| Refusal::invalid(format!("body of a {kind} entry: {e}")))
         }
         Ok(match kind {
             "notice/submitted" => Act::Notice(read(kind, body)?),
@@ -88,7 +88,7 @@ impl Act {
             "incident/response" => Act::Response(read(kind, body)?),
             "incident/investigating" => Act::Investigate(read(kind, body)?),
             _ => {
-                return Err(ApiError::unprocessable(format!(
+                return Err(Refusal::invalid(format!(
                     "kind {kind:?}: one of {ACT_KINDS:?}"
                 )))
             }
@@ -129,21 +129,21 @@ impl Signing {
     }
 }
 
-fn append_error(e: AppendError) -> ApiError {
+fn append_error(e: AppendError) -> Refusal {
     use truceline_ledger::envelope::EntryError;
     match e {
         AppendError::UnknownAuthor(a) => {
-            ApiError::forbidden(format!("{a:?} has no registered key in the ledger"))
+            Refusal::forbidden(format!("{a:?} has no registered key in the ledger"))
         }
-        AppendError::Entry(EntryError::BadSignature { author }) => ApiError::forbidden(format!(
+        AppendError::Entry(EntryError::BadSignature { author }) => Refusal::forbidden(format!(
             "the signature does not verify under {author}'s registered key"
         )),
-        AppendError::Entry(e) => ApiError::unprocessable(e.to_string()),
-        AppendError::Seq { expected, got, .. } => ApiError::conflict(format!(
+        AppendError::Entry(e) => Refusal::invalid(e.to_string()),
+        AppendError::Seq { expected, got, .. } => Refusal::conflict(format!(
             "seq {got} is not the next one ({expected}): prepare the act again and sign that"
         )),
         AppendError::Stopped(why) => {
-            ApiError::unavailable(format!("the ledger refused the entry: {why}"))
+            Refusal::unavailable(format!("the ledger refused the entry: {why}"))
         }
     }
 }
@@ -184,13 +184,13 @@ impl Recorder {
     }
 
     /// Records in the ledger; durable when this returns.
-    pub fn record(&self, kind: &str, audience: &Audience, body: Value) -> ApiResult<u64> {
+    pub fn record(&self, kind: &str, audience: &Audience, body: Value) -> DomainResult<u64> {
         let ids = self.ledger_ids(audience);
         let now = self.clock.now_ms().max(0) as u64;
         self.ledger
             .append_own(kind, ids, body, now)
             .map(|r| r.index)
-            .map_err(|e| ApiError::unavailable(format!("the ledger refused the entry: {e}")))
+            .map_err(|e| Refusal::unavailable(format!("the ledger refused the entry: {e}")))
     }
 
     /// Records the actor's own entry for an act: the mediator's is signed by the log key;
@@ -204,7 +204,7 @@ impl Recorder {
         kind: &str,
         audience: &Audience,
         body: impl FnOnce() -> Value,
-    ) -> ApiResult<u64> {
+    ) -> DomainResult<u64> {
         let ids = self.ledger_ids(audience);
         let Some(entry) = &signing.entry else {
             if who.is_mediator() {
@@ -214,19 +214,19 @@ impl Recorder {
         };
         let d = entry.draft();
         if d.author != who.id {
-            return Err(ApiError::forbidden(format!(
+            return Err(Refusal::forbidden(format!(
                 "the entry's author is {:?}; you are signed in as {:?}",
                 d.author, who.id
             )));
         }
         if d.kind != kind {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "kind {:?}: this act is a {kind:?} entry",
                 d.kind
             )));
         }
         if d.audience != ids {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "audience {:?}: this act's entry is for {ids:?}",
                 d.audience
             )));
@@ -238,7 +238,7 @@ impl Recorder {
     }
 
     /// The 428 answer to an unsigned act: the envelope its author signs.
-    fn to_sign(&self, who: &Principal, kind: &str, audience: Vec<String>, body: Value) -> ApiError {
+    fn to_sign(&self, who: &Principal, kind: &str, audience: Vec<String>, body: Value) -> Refusal {
         let draft = Draft {
             seq: self.ledger.next_seq(&who.id),
             time_ms: self.clock.now_ms().max(0) as u64,
@@ -250,7 +250,7 @@ impl Recorder {
         .normalise();
         let (draft, input) = match draft.and_then(|d| d.signing_bytes().map(|b| (d, b))) {
             Ok(x) => x,
-            Err(e) => return ApiError::unprocessable(e.to_string()),
+            Err(e) => return Refusal::invalid(e.to_string()),
         };
         use base64::Engine as _;
         let envelope = json!({
@@ -261,15 +261,17 @@ impl Recorder {
             "seq": draft.seq,
             "time": draft.time_ms,
         });
-        ApiError::precondition_required(format!(
-            "{} signs its own {kind} entry: sign the bytes of signing_input (base64; the \
-             canonical envelope without sig) with your Ed25519 key, add the signature as \
-             \"sig\" (base64) to envelope and POST it to /v1/acts",
-            who.id
-        ))
-        .with_ext(json!({
-            "envelope": envelope,
-            "signing_input": base64::engine::general_purpose::STANDARD.encode(input),
-        }))
+        Refusal::SignatureRequired {
+            detail: format!(
+                "{} signs its own {kind} entry: sign the bytes of signing_input (base64; the \
+                 canonical envelope without sig) with your Ed25519 key, add the signature as \
+                 \"sig\" (base64) to envelope and POST it to /v1/acts",
+                who.id
+            ),
+            envelope: std::sync::Arc::new(json!({
+                "envelope": envelope,
+                "signing_input": base64::engine::general_purpose::STANDARD.encode(input),
+            })),
+        }
     }
 }

@@ -110,6 +110,26 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The one mapping of the domains' refusals to HTTP.
+impl From<crate::refusal::Refusal> for ApiError {
+    fn from(r: crate::refusal::Refusal) -> Self {
+        use crate::refusal::Refusal as R;
+        match r {
+            R::Invalid(d) => ApiError::unprocessable(d),
+            R::Forbidden(d) => ApiError::forbidden(d),
+            R::NotFound(d) => ApiError::not_found(d),
+            R::Conflict(d) => ApiError::conflict(d),
+            R::Unavailable(d) => ApiError::unavailable(d),
+            R::SignatureRequired { detail, envelope } => {
+                let mut e = ApiError::precondition_required(detail);
+                e.ext = Some(envelope);
+                e
+            }
+            R::Internal(d) => ApiError::internal(d),
+        }
+    }
+}
+
 /// Longest request target (path and query) the API reads.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 

@@ -37,6 +37,7 @@ pub mod mechanism;
 pub mod notices;
 pub mod policy;
 pub mod projection;
+pub mod refusal;
 pub mod state;
 pub mod store;
 pub mod summary;

@@ -19,10 +19,10 @@ use crate::access::Principal;
 use crate::acts::{Act, Recorder, Signing};
 use crate::clock::Clock;
 use crate::disclosure::Disclosure;
-use crate::error::{ApiError, ApiResult};
 use crate::live::Snapshot;
 use crate::policy::{NoticePolicy, ServerPolicy};
 use crate::projection::Projector;
+use crate::refusal::{DomainResult, Refusal};
 
 pub struct Mechanism {
     pub(crate) agreement: Arc<Agreement>,
@@ -67,10 +67,10 @@ impl Mechanism {
     }
 
     /// Brings the projection level with the ledger after recording.
-    pub(crate) fn project(&self) -> ApiResult<()> {
+    pub(crate) fn project(&self) -> DomainResult<()> {
         self.projector
             .catch_up()
-            .map_err(|e| ApiError::unavailable(format!("the projection stopped: {e}")))
+            .map_err(|e| Refusal::unavailable(format!("the projection stopped: {e}")))
     }
 
     /// Carries out an act with its author's signed entry (`POST /v1/acts`). Answers what
@@ -80,14 +80,14 @@ impl Mechanism {
         who: &Principal,
         entry: Entry,
         snapshot: &Snapshot,
-    ) -> ApiResult<(Value, Receipt)> {
+    ) -> DomainResult<(Value, Receipt)> {
         if who.is_mediator() {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "the mediator's acts are signed by the log key: use the act's own route",
             ));
         }
         if entry.author() != who.id {
-            return Err(ApiError::forbidden(format!(
+            return Err(Refusal::forbidden(format!(
                 "the entry's author is {:?}; you are signed in as {:?}",
                 entry.author(),
                 who.id
@@ -98,26 +98,22 @@ impl Mechanism {
         let result = self.apply(who, act, &signing, snapshot)?;
         let receipt = signing
             .take_receipt()
-            .ok_or_else(|| ApiError::internal("the act recorded no entry of its author"))?;
+            .ok_or_else(|| Refusal::internal("the act recorded no entry of its author"))?;
         Ok((result, receipt))
     }
 
     /// Checks an act and answers the envelope its author must sign (`POST
     /// /v1/acts/prepare`). Changes nothing.
-    pub fn prepare(&self, who: &Principal, act: Act, snapshot: &Snapshot) -> ApiResult<Value> {
+    pub fn prepare(&self, who: &Principal, act: Act, snapshot: &Snapshot) -> DomainResult<Value> {
         if who.is_mediator() {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "the mediator's acts are signed by the log key: use the act's own route",
             ));
         }
         match self.apply(who, act, &Signing::log(), snapshot) {
-            Err(e) if e.status == axum::http::StatusCode::PRECONDITION_REQUIRED => e
-                .ext
-                .as_deref()
-                .cloned()
-                .ok_or_else(|| ApiError::internal("no envelope to sign")),
+            Err(Refusal::SignatureRequired { envelope, .. }) => Ok((*envelope).clone()),
             Err(e) => Err(e),
-            Ok(_) => Err(ApiError::internal("an unsigned act was carried out")),
+            Ok(_) => Err(Refusal::internal("an unsigned act was carried out")),
         }
     }
 
@@ -128,7 +124,7 @@ impl Mechanism {
         act: Act,
         signing: &Signing,
         snapshot: &Snapshot,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         match act {
             Act::Notice(d) => self.submit_notice(who, d, snapshot, signing),
             Act::Answer(a) => self.answer_notice(who, &a.notice, &a.answer, &a.reason, signing),

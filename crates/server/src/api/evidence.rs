@@ -39,7 +39,7 @@ async fn put_evidence(
                 .and_then(|_| std::fs::rename(&tmp, &p2))
                 .map_err(|e| ApiError::internal(e.to_string()))?;
         }
-        Ok(())
+        ApiResult::Ok(())
     })
     .await?;
     Ok((

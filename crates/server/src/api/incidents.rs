@@ -55,7 +55,7 @@ async fn get_incident(
     who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    s.mech.incident_for(&who, &id).map(Json)
+    Ok(Json(s.mech.incident_for(&who, &id)?))
 }
 
 #[derive(Deserialize)]

@@ -44,7 +44,7 @@ async fn export(State(s): S, who: Principal) -> ApiResult<Response> {
         s.ledger
             .export(&party, &mut out)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        Ok(out)
+        ApiResult::Ok(out)
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], bytes).into_response())

@@ -55,12 +55,16 @@ pub(crate) type S = axum::extract::State<Arc<AppState>>;
 
 /// Runs a blocking mechanism operation (it waits for a ledger commit) off the async
 /// workers, and to completion even if the client goes away.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
+pub(crate) async fn blocking<T: Send + 'static, E: Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> ApiResult<T>
+where
+    ApiError: From<E>,
+{
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(ApiError::from)
 }
 
 impl FromRequestParts<Arc<AppState>> for Principal {

@@ -39,7 +39,7 @@ async fn list_notices(State(s): S, who: Principal) -> Json<Value> {
 }
 
 async fn get_notice(State(s): S, who: Principal, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    s.mech.notice_for(&who, &id).map(Json)
+    Ok(Json(s.mech.notice_for(&who, &id)?))
 }
 
 async fn relay_notice(

@@ -11,9 +11,9 @@ use super::{
 };
 use crate::access::{Audience, Principal};
 use crate::acts::{InvestigateAct, ResponseAct, Signing};
-use crate::error::{ApiError, ApiResult};
 use crate::mechanism::Mechanism;
 use crate::notices::check::{parse_time, text};
+use crate::refusal::{DomainResult, Refusal};
 
 pub const MAX_INCIDENTS: usize = 1_000_000;
 
@@ -26,14 +26,14 @@ impl Mechanism {
             .map(|p| p.role)
     }
 
-    fn visible_incident(&self, who: &Principal, id: &str) -> ApiResult<Incident> {
+    fn visible_incident(&self, who: &Principal, id: &str) -> DomainResult<Incident> {
         self.projector
             .read(|b| b.incidents.by_id.get(id).cloned())
             .filter(|i| i.audience().allows(who))
-            .ok_or_else(|| ApiError::not_found(format!("no incident {id:?} that you may see")))
+            .ok_or_else(|| Refusal::not_found(format!("no incident {id:?} that you may see")))
     }
 
-    fn incident_view(&self, who: &Principal, id: &str) -> ApiResult<Value> {
+    fn incident_view(&self, who: &Principal, id: &str) -> DomainResult<Value> {
         self.projector
             .read(|b| {
                 b.incidents
@@ -41,10 +41,10 @@ impl Mechanism {
                     .get(id)
                     .and_then(|i| self.disclosure.incident(i, who))
             })
-            .ok_or_else(|| ApiError::not_found(format!("no incident {id:?} that you may see")))
+            .ok_or_else(|| Refusal::not_found(format!("no incident {id:?} that you may see")))
     }
 
-    pub fn incident_for(&self, who: &Principal, id: &str) -> ApiResult<Value> {
+    pub fn incident_for(&self, who: &Principal, id: &str) -> DomainResult<Value> {
         self.incident_view(who, id)
     }
 
@@ -70,12 +70,12 @@ impl Mechanism {
         who: &Principal,
         d: IncidentDraft,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         if who.role == Role::Observer {
-            return Err(ApiError::forbidden("observers do not report incidents"));
+            return Err(Refusal::forbidden("observers do not report incidents"));
         }
         if !INCIDENT_CATEGORIES.contains(&d.category.as_str()) {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "category {:?}: one of {INCIDENT_CATEGORIES:?}",
                 d.category
             )));
@@ -83,20 +83,20 @@ impl Mechanism {
         parse_time("occurred_at", &d.occurred_at)?;
         if let Some(p) = &d.place {
             truceline_geometry::check_position([p.lon, p.lat])
-                .map_err(|e| ApiError::unprocessable(format!("place: {e}")))?;
+                .map_err(|e| Refusal::invalid(format!("place: {e}")))?;
             if !(p.precision_m.is_finite() && (0.0..=1_000_000.0).contains(&p.precision_m)) {
-                return Err(ApiError::unprocessable("place.precision_m: 0 to 1000000"));
+                return Err(Refusal::invalid("place.precision_m: 0 to 1000000"));
             }
         }
         if let Some(a) = &d.alleged_party {
             if self.party_role(a) != Some(Role::Party) {
-                return Err(ApiError::unprocessable(format!(
+                return Err(Refusal::invalid(format!(
                     "alleged_party {a:?} is not a party to the agreement"
                 )));
             }
         }
         if d.evidence.len() > MAX_EVIDENCE {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "at most {MAX_EVIDENCE} pieces of evidence"
             )));
         }
@@ -107,12 +107,10 @@ impl Mechanism {
                     .bytes()
                     .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
             {
-                return Err(ApiError::unprocessable(
-                    "evidence.sha256: 64 lowercase hex digits",
-                ));
+                return Err(Refusal::invalid("evidence.sha256: 64 lowercase hex digits"));
             }
             if e.media_type.len() > 128 || !e.media_type.contains('/') {
-                return Err(ApiError::unprocessable(
+                return Err(Refusal::invalid(
                     "evidence.media_type: a media type such as image/jpeg",
                 ));
             }
@@ -122,7 +120,7 @@ impl Mechanism {
         let audience = Audience::ids(about.iter().cloned().chain([who.id.clone()])).with_monitors();
         let _one = self.one_at_a_time();
         if self.projector.read(|b| b.incidents.by_id.len()) >= MAX_INCIDENTS {
-            return Err(ApiError::unavailable("the incident book is full"));
+            return Err(Refusal::unavailable("the incident book is full"));
         }
         // The reporter's own signed entry makes the incident (its index is the id); the
         // mediator's is its `incident/opened`, signed by the log key.
@@ -150,9 +148,9 @@ impl Mechanism {
         signing: &Signing,
         id: &str,
         kind: &str,
-        allowed: impl FnOnce(&Incident) -> ApiResult<()>,
+        allowed: impl FnOnce(&Incident) -> DomainResult<()>,
         body: Value,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         let _one = self.one_at_a_time();
         let i = self.visible_incident(who, id)?;
         allowed(&i)?;
@@ -168,10 +166,10 @@ impl Mechanism {
         id: &str,
         note: &str,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         if !(who.is_mediator() || who.role == Role::Monitor) {
             self.visible_incident(who, id)?;
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "the mediator or a monitor opens an investigation",
             ));
         }
@@ -188,7 +186,7 @@ impl Mechanism {
             "incident/investigating",
             |i| {
                 if i.status != IncidentStatus::Alleged {
-                    return Err(ApiError::conflict(format!(
+                    return Err(Refusal::conflict(format!(
                         "incident {id} is {}, not alleged",
                         i.status.as_str()
                     )));
@@ -205,15 +203,15 @@ impl Mechanism {
         id: &str,
         body: &str,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         let i = self.visible_incident(who, id)?;
         if who.role != Role::Party || !i.about.contains(&who.id) {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "only a party the incident is about responds to it",
             ));
         }
         if body.trim().is_empty() {
-            return Err(ApiError::unprocessable("a response has text"));
+            return Err(Refusal::invalid("a response has text"));
         }
         text("text", body)?;
         let act = serde_json::to_value(ResponseAct {
@@ -230,16 +228,16 @@ impl Mechanism {
         id: &str,
         outcome: &str,
         reasons: &str,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         if !who.is_mediator() {
-            return Err(ApiError::forbidden("only the mediator makes a finding"));
+            return Err(Refusal::forbidden("only the mediator makes a finding"));
         }
         self.visible_incident(who, id)?;
         let outcome = Outcome::parse(outcome).ok_or_else(|| {
-            ApiError::unprocessable("outcome: verified, not_substantiated or undetermined")
+            Refusal::invalid("outcome: verified, not_substantiated or undetermined")
         })?;
         if reasons.trim().is_empty() {
-            return Err(ApiError::unprocessable("a finding gives its reasons"));
+            return Err(Refusal::invalid("a finding gives its reasons"));
         }
         text("reasons", reasons)?;
         let body = json!({"incident": id, "finding": {"outcome": outcome, "reasons": reasons}});
@@ -250,7 +248,7 @@ impl Mechanism {
             "incident/finding",
             |i| {
                 if i.status != IncidentStatus::Investigating {
-                    return Err(ApiError::conflict(format!(
+                    return Err(Refusal::conflict(format!(
                         "incident {id} is {}: a finding follows an investigation",
                         i.status.as_str()
                     )));

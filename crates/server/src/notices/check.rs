@@ -7,26 +7,26 @@ use truceline_engine::Agreement;
 
 use super::{Notice, NoticeCheck, NoticeDraft, NoticeStatus, Overlap, RuleConflict};
 use crate::clock::parse_ms;
-use crate::error::{ApiError, ApiResult};
 use crate::geo::{distance_between_m, distance_to_feature_m};
 use crate::live::Snapshot;
 use crate::policy::{NoticePolicy, NOTICE_KINDS};
+use crate::refusal::{DomainResult, Refusal};
 
 pub const MAX_TEXT_CHARS: usize = 4_000;
 pub const MAX_FORCES: usize = 64;
 
 /// Refuses text longer than [`MAX_TEXT_CHARS`].
-pub fn text(field: &str, s: &str) -> ApiResult<()> {
+pub fn text(field: &str, s: &str) -> DomainResult<()> {
     if s.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::unprocessable(format!(
+        return Err(Refusal::invalid(format!(
             "{field}: at most {MAX_TEXT_CHARS} characters"
         )));
     }
     Ok(())
 }
 
-pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
-    parse_ms(s).map_err(|e| ApiError::unprocessable(format!("{field}: {e}")))
+pub fn parse_time(field: &str, s: &str) -> DomainResult<i64> {
+    parse_ms(s).map_err(|e| Refusal::invalid(format!("{field}: {e}")))
 }
 
 /// What checking a notice needs to know.
@@ -44,31 +44,29 @@ impl Checker<'_> {
             .map(|p| p.role)
     }
 
-    pub fn validate(&self, d: &NoticeDraft) -> ApiResult<(i64, i64)> {
+    pub fn validate(&self, d: &NoticeDraft) -> DomainResult<(i64, i64)> {
         if !NOTICE_KINDS.contains(&d.kind.as_str()) {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "kind {:?}: one of {NOTICE_KINDS:?}",
                 d.kind
             )));
         }
         d.place
             .validate()
-            .map_err(|e| ApiError::unprocessable(format!("place: {e}")))?;
+            .map_err(|e| Refusal::invalid(format!("place: {e}")))?;
         let from = parse_time("from", &d.from)?;
         let until = parse_time("until", &d.until)?;
         if until <= from {
-            return Err(ApiError::unprocessable("until must be after from"));
+            return Err(Refusal::invalid("until must be after from"));
         }
         if until - from > 31 * 24 * 3_600_000 {
-            return Err(ApiError::unprocessable(
+            return Err(Refusal::invalid(
                 "a notice's window is at most 31 days; give several notices",
             ));
         }
         match (&d.kind[..], &d.altitude) {
             ("flight", None) => {
-                return Err(ApiError::unprocessable(
-                    "a flight notice needs an altitude band",
-                ))
+                return Err(Refusal::invalid("a flight notice needs an altitude band"))
             }
             (_, Some(a))
                 if !(a.min_m.is_finite()
@@ -77,20 +75,20 @@ impl Checker<'_> {
                     && a.min_m >= -500.0
                     && a.max_m <= 100_000.0) =>
             {
-                return Err(ApiError::unprocessable(
+                return Err(Refusal::invalid(
                     "altitude: min_m <= max_m, within -500 and 100000",
                 ))
             }
             _ => {}
         }
         if d.forces.len() > MAX_FORCES {
-            return Err(ApiError::unprocessable(format!(
+            return Err(Refusal::invalid(format!(
                 "at most {MAX_FORCES} force lines"
             )));
         }
         for f in &d.forces {
             if !self.agreement.categories.iter().any(|c| c.id == f.category) {
-                return Err(ApiError::unprocessable(format!(
+                return Err(Refusal::invalid(format!(
                     "forces: unknown category {:?}",
                     f.category
                 )));
@@ -99,12 +97,12 @@ impl Checker<'_> {
         if d.kind == "strike" {
             match &d.third_party {
                 None => {
-                    return Err(ApiError::unprocessable(
+                    return Err(Refusal::invalid(
                         "a strike notice names the third party it is on",
                     ))
                 }
                 Some(t) if self.party_role(t) == Some(Role::Party) => {
-                    return Err(ApiError::unprocessable(
+                    return Err(Refusal::invalid(
                         "a strike notice is for a third party, not a party to the agreement",
                     ))
                 }
@@ -123,7 +121,7 @@ impl Checker<'_> {
         now_ms: i64,
         snapshot: &Snapshot,
         others: impl Iterator<Item = &'n Notice>,
-    ) -> ApiResult<NoticeCheck> {
+    ) -> DomainResult<NoticeCheck> {
         let (from, until) = self.validate(d)?;
         let required = self.policy.lead_time_min(&d.kind);
         let given = (from - now_ms).div_euclid(60_000);

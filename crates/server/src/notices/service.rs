@@ -10,9 +10,9 @@ use super::{notice_id, AnswerKind, Notice, NoticeCheck, NoticeDraft, NoticeStatu
 use crate::access::{Audience, Principal};
 use crate::acts::{AnswerAct, Signing};
 use crate::clock::rfc3339_ms;
-use crate::error::{ApiError, ApiResult};
 use crate::live::Snapshot;
 use crate::mechanism::Mechanism;
+use crate::refusal::{DomainResult, Refusal};
 
 pub const MAX_NOTICES: usize = 1_000_000;
 
@@ -31,7 +31,7 @@ impl Mechanism {
         d: &NoticeDraft,
         now_ms: i64,
         snapshot: &Snapshot,
-    ) -> ApiResult<NoticeCheck> {
+    ) -> DomainResult<NoticeCheck> {
         self.projector.read(|book| {
             self.checker()
                 .check(party, d, now_ms, snapshot, book.notices.values())
@@ -42,16 +42,16 @@ impl Mechanism {
         self.projector.read(|b| b.notices.get(id).cloned())
     }
 
-    fn visible_notice(&self, who: &Principal, id: &str) -> ApiResult<Notice> {
+    fn visible_notice(&self, who: &Principal, id: &str) -> DomainResult<Notice> {
         self.notice(id)
             .filter(|n| self.disclosure.notice(n, who).is_some())
-            .ok_or_else(|| ApiError::not_found(format!("no notice {id:?} that you may see")))
+            .ok_or_else(|| Refusal::not_found(format!("no notice {id:?} that you may see")))
     }
 
-    fn notice_view(&self, who: &Principal, id: &str) -> ApiResult<Value> {
+    fn notice_view(&self, who: &Principal, id: &str) -> DomainResult<Value> {
         self.notice(id)
             .and_then(|n| self.disclosure.notice(&n, who))
-            .ok_or_else(|| ApiError::internal(format!("notice {id} is not in the projection")))
+            .ok_or_else(|| Refusal::internal(format!("notice {id} is not in the projection")))
     }
 
     pub fn submit_notice(
@@ -60,9 +60,9 @@ impl Mechanism {
         d: NoticeDraft,
         snapshot: &Snapshot,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         if who.role != Role::Party {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "only a party gives notice of its own activities",
             ));
         }
@@ -70,7 +70,7 @@ impl Mechanism {
         let now = self.clock.now_ms();
         let check = self.check_notice(&who.id, &d, now, snapshot)?;
         if self.projector.read(|b| b.notices.len()) >= MAX_NOTICES {
-            return Err(ApiError::unavailable("the notice book is full"));
+            return Err(Refusal::unavailable("the notice book is full"));
         }
         // The party's own signed entry makes the notice (its index is the id); the
         // mediator's record of the check follows.
@@ -93,7 +93,7 @@ impl Mechanism {
     /// Records the check of every notice whose `notice/accepted` entry a crash lost
     /// (its party's act is in the ledger, the mediator's record of it is not). The check
     /// is made now, at its submission time, against what the engine knows now, and says so.
-    pub fn recover_unchecked_notices(&self) -> ApiResult<()> {
+    pub fn recover_unchecked_notices(&self) -> DomainResult<()> {
         let _one = self.one_at_a_time();
         let unchecked: Vec<Notice> = self.projector.read(|b| {
             b.notices
@@ -138,23 +138,23 @@ impl Mechanism {
         })
     }
 
-    pub fn notice_for(&self, who: &Principal, id: &str) -> ApiResult<Value> {
+    pub fn notice_for(&self, who: &Principal, id: &str) -> DomainResult<Value> {
         self.notice(id)
             .and_then(|n| self.disclosure.notice(&n, who))
-            .ok_or_else(|| ApiError::not_found(format!("no notice {id:?} that you may see")))
+            .ok_or_else(|| Refusal::not_found(format!("no notice {id:?} that you may see")))
     }
 
-    pub fn relay_notice(&self, who: &Principal, id: &str) -> ApiResult<Value> {
+    pub fn relay_notice(&self, who: &Principal, id: &str) -> DomainResult<Value> {
         if !who.is_mediator() {
-            return Err(ApiError::forbidden("only the mediator relays notices"));
+            return Err(Refusal::forbidden("only the mediator relays notices"));
         }
         let _one = self.one_at_a_time();
         let now = self.clock.now_ms();
         let mut n = self
             .notice(id)
-            .ok_or_else(|| ApiError::not_found(format!("no notice {id:?}")))?;
+            .ok_or_else(|| Refusal::not_found(format!("no notice {id:?}")))?;
         if !n.status.relayable() {
-            return Err(ApiError::conflict(format!(
+            return Err(Refusal::conflict(format!(
                 "notice {id} is {}, not submitted",
                 n.status.as_str()
             )));
@@ -195,22 +195,22 @@ impl Mechanism {
         answer: &str,
         reason: &str,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         let kind = AnswerKind::parse(answer)
-            .ok_or_else(|| ApiError::unprocessable("answer is acknowledge or object"))?;
+            .ok_or_else(|| Refusal::invalid("answer is acknowledge or object"))?;
         text("reason", reason)?;
         if kind == AnswerKind::Object && reason.trim().is_empty() {
-            return Err(ApiError::unprocessable("an objection gives its reason"));
+            return Err(Refusal::invalid("an objection gives its reason"));
         }
         let _one = self.one_at_a_time();
         let n = self.visible_notice(who, id)?;
         if !n.relay.as_ref().is_some_and(|r| r.to.contains(&who.id)) {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "only a party the notice was relayed to answers it",
             ));
         }
         if !n.status.answerable() {
-            return Err(ApiError::conflict(format!(
+            return Err(Refusal::conflict(format!(
                 "notice {id} is {}: it takes no answer now",
                 n.status.as_str()
             )));
@@ -233,16 +233,16 @@ impl Mechanism {
         who: &Principal,
         id: &str,
         signing: &Signing,
-    ) -> ApiResult<Value> {
+    ) -> DomainResult<Value> {
         let _one = self.one_at_a_time();
         let n = self.visible_notice(who, id)?;
         if n.party != who.id {
-            return Err(ApiError::forbidden(
+            return Err(Refusal::forbidden(
                 "only the party that gave a notice withdraws it",
             ));
         }
         if n.status == NoticeStatus::Withdrawn {
-            return Err(ApiError::conflict("already withdrawn"));
+            return Err(Refusal::conflict("already withdrawn"));
         }
         self.recorder.record_act(
             who,
