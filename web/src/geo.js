@@ -1,4 +1,5 @@
 // Small geometry helpers.
+import * as mgrs from 'mgrs';
 
 export const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
@@ -26,4 +27,18 @@ export function degrees(lon, lat, digits = 4) {
   const ns = lat < 0 ? 'S' : 'N';
   const ew = lon < 0 ? 'W' : 'E';
   return `${Math.abs(lat).toFixed(digits)}° ${ns}, ${Math.abs(lon).toFixed(digits)}° ${ew}`;
+}
+
+/** "36S YB 70646 66115": MGRS to the metre (1 m), spaced as it is read out; '' where MGRS
+ * has no square (the poles). */
+export function mgrsOf(lon, lat, precision = 5) {
+  try {
+    const s = (mgrs.forward || mgrs.default.forward)([lon, lat], precision);
+    const m = s.match(/^(\d{1,2}[A-Z])([A-Z]{2})(\d*)$/);
+    if (!m) return s;
+    const half = m[3].length / 2;
+    return `${m[1]} ${m[2]} ${m[3].slice(0, half)} ${m[3].slice(half)}`;
+  } catch {
+    return '';
+  }
 }

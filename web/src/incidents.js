@@ -5,11 +5,13 @@ import { confirmAct } from './confirm.js';
 import { session, st, el, showError, word } from './state.js';
 import { t } from './i18n.js';
 import { incidentForm } from './incidentform.js';
+import { refreshIncidentsLayer, showPlace } from './overlays.js';
 
 export async function loadIncidents() {
   try {
     const r = await session.get('/v1/incidents');
     st.incidents = r.items.sort((a, b) => (a.opened_at < b.opened_at ? 1 : -1));
+    refreshIncidentsLayer();
   } catch (e) {
     showError(e);
   }
@@ -17,6 +19,7 @@ export async function loadIncidents() {
 
 export function renderIncidents() {
   const sel = st.incidents.find((i) => i.id === st.selectedIncident);
+  refreshIncidentsLayer(); // the selected one is drawn larger
   if (session.role !== 'observer' && !el.incidentForm) {
     el.incidentForm = incidentForm({ onReported: async (i) => { st.selectedIncident = i.id; await loadIncidents(); renderIncidents(); } });
   }
@@ -86,7 +89,7 @@ function incidentDetail(i) {
     h('p', t('incidents.occurred'), ' ', time(d.occurred_at), '; ', t('incidents.opened'), ' ', time(i.opened_at)),
     d.description ? h('p', { dir: 'auto' }, d.description) : null,
     e ? h('p.muted', `${t('incidents.engine')}: ${e.rule} ${word('event', e.kind)}${e.unit ? ` ${t('feed.unit', { unit: e.unit })}` : ''}${e.other ? ` / ${e.other}` : ''}`, e.cleared_at ? [' ', t('incidents.cleared'), ' ', time(e.cleared_at)] : ` (${t('incidents.stillOpen')})`) : null,
-    d.place ? h('button.link', { type: 'button', dataset: { key: `${i.id}:show` }, onclick: () => st.map?.flyTo({ center: [d.place.lon, d.place.lat], zoom: 11 }) }, t('incidents.showPlace')) : null,
+    d.place ? h('button.link', { type: 'button', dataset: { key: `${i.id}:show` }, onclick: () => showPlace([d.place.lon, d.place.lat], 11, t('incidents.detailTitle', { id: i.id })) }, t('incidents.showPlace')) : null,
     h('h3', t('incidents.timeline')),
     h('ol.timeline', i.history.map((s) => h('li', time(s.at), ` ${t('incidents.step', { status: word('status', s.status), by: s.by })}${s.note ? `: ${s.note}` : ''}`))),
     h('h3', t('incidents.evidence')),

@@ -67,9 +67,16 @@ export function placeLabels() {
     return { x1: r.left - box.left, y1: r.top - box.top, x2: r.right - box.left, y2: r.bottom - box.top };
   };
   // The map's own furniture is taken.
-  const taken = [el.legend, el.mapStatus, ...el.mapDiv.querySelectorAll('.maplibregl-ctrl')].filter((e) => e.offsetParent).map(rect);
+  const taken = [el.legend, el.mapStatus, el.readout, ...el.mapDiv.querySelectorAll('.maplibregl-ctrl')].filter((e) => e.offsetParent).map(rect);
   let shown = 0;
   for (const l of st.labels) {
+    // A label of a kind hidden from the legend is hidden with its zone or line.
+    l.element.dataset.off = String(!!l.hidden);
+    if (l.hidden) {
+      l.element.style.visibility = 'hidden';
+      l.element.dataset.shown = 'false';
+      continue;
+    }
     const w = l.element.offsetWidth + 4;
     const hgt = l.element.offsetHeight + 2;
     let placed = null;

@@ -1,25 +1,73 @@
-// The map's legend: zones and lines by the kind of their rule, units by party.
+// The map's legend: zones and lines by the kind of their rule, units by principal (the
+// parties and the monitors), breaches, notices and incidents. Each item is a toggle
+// button that shows or hides what it names on the map (aria-pressed says which).
 
 import { h, clear, km } from './util.js';
 import { st, el, word } from './state.js';
 import { t, localName } from './i18n.js';
-import { RULE_COLOURS } from './colours.js';
+import { RULE_COLOURS, MONITOR_RING } from './colours.js';
+import { placeLabels } from './labels.js';
+
+// What the person hid: rule kinds (a feature's `style`), principals' units, and overlays.
+st.hidden = { kinds: new Set(), principals: new Set(), layers: new Set() };
+
+const OVERLAYS = {
+  breaches: ['units-breach'],
+  notices: ['notices-fill', 'notices-line'],
+  incidents: ['incidents'],
+};
+
+/** The map's layers as the legend's toggles say. */
+export function applyVisibility() {
+  const map = st.map;
+  if (!map || !st.mapReady) return;
+  const kinds = ['literal', [...st.hidden.kinds]];
+  const shown = (shape) => ['all', ['==', ['get', 'shape'], shape], ['!', ['in', ['get', 'style'], kinds]]];
+  map.setFilter('zones-fill', shown('zone'));
+  map.setFilter('zones-edge', shown('zone'));
+  map.setFilter('lines', shown('line'));
+  const principals = ['!', ['in', ['get', 'party'], ['literal', [...st.hidden.principals]]]];
+  map.setFilter('units', principals);
+  map.setFilter('units-breach', principals);
+  for (const [name, layers] of Object.entries(OVERLAYS)) {
+    for (const id of layers) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', st.hidden.layers.has(name) ? 'none' : 'visible');
+  }
+  for (const l of st.labels || []) l.hidden = st.hidden.kinds.has(l.f.properties.style);
+  placeLabels();
+  el.mapDiv.dataset.hidden = [...st.hidden.kinds].map((k) => `kind:${k}`).concat([...st.hidden.principals].map((p) => `unit:${p}`), [...st.hidden.layers].map((l) => `layer:${l}`)).join(' ');
+}
+
+/** A legend item that toggles `key` in `set`. */
+function toggle(set, key, swatch, label) {
+  const on = !set.has(key);
+  return h('button.key', { type: 'button', 'aria-pressed': String(on), dataset: { toggle: key }, onclick: (e) => {
+    if (set.has(key)) set.delete(key);
+    else set.add(key);
+    e.currentTarget.setAttribute('aria-pressed', String(!set.has(key)));
+    applyVisibility();
+  } }, swatch, label);
+}
 
 /** The legend, folded or open (a <details>): open at first on a wide screen, folded on a
  * tablet or phone, where it would cover units; kept as the person left it. */
 export function renderLegend() {
   const kinds = new Set(st.meta.geojson.features.map((f) => f.properties.style));
   const seps = st.meta.rules.filter((r) => r.kind === 'separation');
+  const withUnits = st.meta.parties.filter((p) => p.role === 'party' || p.role === 'monitor');
   st.legendOpen ??= !!window.matchMedia?.('(min-width: 1101px)').matches;
   const box = h('details#legend-box', { open: st.legendOpen, ontoggle: (e) => (st.legendOpen = e.currentTarget.open) },
     h('summary', t('legend.label')),
+    h('p.legend-help.muted', t('legend.help')),
     h('strong', t('legend.zones')),
-    [...kinds].map((k) => h('div.key', h('span.swatch', { style: `background:${RULE_COLOURS[k]}` }), k === 'none' ? t('legend.noRule') : word('rule', k))),
+    [...kinds].map((k) => toggle(st.hidden.kinds, k, h('span.swatch', { style: `background:${RULE_COLOURS[k] || RULE_COLOURS.none}` }), k === 'none' ? t('legend.noRule') : word('rule', k))),
     seps.map((r) => h('div.key.muted', t('legend.separation', { parties: r.detail.parties.join('–'), km: km(r.detail.min_km) }))),
     h('strong', t('legend.units')),
-    st.meta.parties.filter((p) => p.role === 'party').map((p) => h('div.key', h('span.dot', { style: `background:${st.colours[p.id]}` }), `${p.id} ${localName(p, '')}`)),
-    h('div.key', h('span.dot.breach'), t('legend.inBreach')),
-    h('div.key', h('span.swatch', { style: 'background:#f1c40f' }), t('legend.noticeArea')),
+    withUnits.map((p) => toggle(st.hidden.principals, p.id,
+      h('span.dot', { style: `background:${st.colours[p.id]};${p.role === 'monitor' ? `border-color:${MONITOR_RING}` : ''}` }),
+      `${p.id} ${localName(p, '')}${p.role === 'monitor' ? ` (${word('role', 'monitor')})` : ''}`)),
+    toggle(st.hidden.layers, 'breaches', h('span.dot.breach'), t('legend.inBreach')),
+    toggle(st.hidden.layers, 'notices', h('span.swatch', { style: 'background:#f1c40f' }), t('legend.noticeArea')),
+    toggle(st.hidden.layers, 'incidents', h('span.incident-swatch', { 'aria-hidden': 'true' }), t('legend.incidents')),
   );
   clear(el.legend, box);
 }

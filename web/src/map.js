@@ -8,12 +8,17 @@ import { h } from './util.js';
 import { st, el } from './state.js';
 import { t, isRtl, mapUiStrings } from './i18n.js';
 import { isDark } from './theme.js';
-import { RULE_COLOURS } from './colours.js';
+import { RULE_COLOURS, MONITOR_RING } from './colours.js';
 import { round6, bboxOf } from './geo.js';
 import { addLabels, placeLabels } from './labels.js';
 import { scheduleUnits } from './units.js';
 import { refreshNoticesLayer, refreshDraft } from './notices.js';
 import { openPopup, popupFor } from './popups.js';
+import { refreshIncidentsLayer, trackPointer, INCIDENT_RING } from './overlays.js';
+import { applyVisibility } from './legend.js';
+
+// What a click (or Enter at the centre) opens, topmost first.
+const CLICKABLE = ['incidents', 'units', 'zones-fill', 'lines', 'notices-fill'];
 
 const BASE = {
   light: { land: '#f4f1ea', borders: '#9a9a9a' },
@@ -34,6 +39,7 @@ export function buildMap(countries) {
         breaches: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         notices: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
         // No background layer: the sea is the map element's CSS background, seen through
@@ -61,11 +67,13 @@ export function buildMap(countries) {
         {
           id: 'units', type: 'circle', source: 'units',
           paint: {
-            ...UNIT_DOTS.sparse,
+            ...unitDots(false),
             'circle-color': ['match', ['get', 'party'], ...Object.entries(st.colours).flat(), '#555'],
-            'circle-stroke-color': '#fff',
+            'circle-stroke-color': ['case', ['in', ['get', 'party'], ['literal', monitorIds()]], MONITOR_RING, '#fff'],
           },
         },
+        // Incidents reported with a place: a white dot in a dark red ring, above the units.
+        { id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': ['case', ['get', 'selected'], 8, 6], 'circle-color': '#fff', 'circle-stroke-color': INCIDENT_RING, 'circle-stroke-width': ['case', ['get', 'selected'], 4, 3] } },
       ],
     },
     bounds: bboxOf(st.meta.geojson) || [[35.0, 32.5], [36.6, 33.6]],
@@ -77,8 +85,11 @@ export function buildMap(countries) {
   });
   st.map = map;
   placeControls();
+  trackPointer(map);
   map.on('load', () => {
     addLabels(map);
+    refreshIncidentsLayer();
+    applyVisibility();
     st.mapReady = true;
     el.mapDiv.dataset.ready = 'true';
     scheduleUnits(); // units that arrived before the map was ready
@@ -112,7 +123,7 @@ export function buildMap(countries) {
       refreshDraft();
       return;
     }
-    const hits = map.queryRenderedFeatures(e.point, { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
+    const hits = map.queryRenderedFeatures(e.point, { layers: CLICKABLE });
     if (hits.length) openPopup(e.lngLat, popupFor(hits[0]));
   });
   // The map by keyboard: MapLibre pans with the arrow keys and zooms with + and -; Enter
@@ -127,10 +138,10 @@ export function buildMap(countries) {
       return refreshDraft();
     }
     const c = map.project(map.getCenter());
-    const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: ['units', 'zones-fill', 'lines', 'notices-fill'] });
+    const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: CLICKABLE });
     openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', t('map.nothingHere')), map.getCanvas());
   });
-  for (const layer of ['units', 'zones-fill', 'lines']) {
+  for (const layer of ['incidents', 'units', 'zones-fill', 'lines']) {
     map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : 'pointer'));
     map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : ''));
   }
@@ -174,10 +185,17 @@ export function themeMap(dark) {
 
 // Unit dots. With thousands of units, drawing the dots is most of a frame's work under a
 // software renderer (it grows with their area), and full-size dots would cover the zones
-// anyway: dense maps get smaller dots, with a white edge only when zoomed well in.
+// anyway: dense maps get smaller dots, with a white edge only when zoomed well in. A
+// monitor's units always have their dark ring (few, and told apart by it).
 export const DENSE_UNITS = 2000;
-export const UNIT_DOTS = {
-  sparse: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6], 'circle-stroke-width': ['step', ['zoom'], 0, 9, 1] },
-  dense: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 9, 2.5, 12, 5], 'circle-stroke-width': ['step', ['zoom'], 0, 12, 1] },
-};
 
+function monitorIds() {
+  return st.meta.parties.filter((p) => p.role === 'monitor').map((p) => p.id);
+}
+
+export function unitDots(dense) {
+  const monitor = ['in', ['get', 'party'], ['literal', monitorIds()]];
+  return dense
+    ? { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 9, 2.5, 12, 5], 'circle-stroke-width': ['step', ['zoom'], ['case', monitor, 1, 0], 12, ['case', monitor, 2, 1]] }
+    : { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6], 'circle-stroke-width': ['step', ['zoom'], ['case', monitor, 1.5, 0], 9, ['case', monitor, 2, 1]] };
+}

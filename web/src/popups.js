@@ -8,6 +8,17 @@ import { t, localName } from './i18n.js';
 import { bboxOf, degrees } from './geo.js';
 import { labelCandidates } from './labels.js';
 import { unitsInBreach } from './units.js';
+import { incidentPopup } from './overlays.js';
+import { setTab, openPanel } from './layout.js';
+
+/** The Incidents tab with incident `id` open (the panels' sheet opened on a phone). */
+function openIncident(id) {
+  st.selectedIncident = id;
+  st.popup?.remove();
+  setTab('incidents');
+  openPanel(true);
+  document.querySelector('#incident-detail h2')?.scrollIntoView({ block: 'nearest' });
+}
 
 /** Opens the one popup at `lngLat`; `from` (the control that opened it) gets the focus back
  * when it closes (by its close button or Escape). */
@@ -42,6 +53,7 @@ document.addEventListener('keydown', (e) => {
 export function popupFor(f) {
   const p = f.properties;
   if (f.layer.id === 'units') return unitPopup(st.unitNames[f.id]);
+  if (f.layer.id === 'incidents') return incidentPopup(p, openIncident);
   if (f.layer.id === 'notices-fill') return h('div', { dataset: { popup: `notice:${p.id}` } }, h('strong', t('popup.notice', { id: p.id })), h('div', `${p.party} · ${word('noticeKind', p.kind)} · ${word('status', p.status)}`));
   return featurePopup(st.meta.geojson.features.find((x) => x.properties.id === p.id) || { properties: p });
 }

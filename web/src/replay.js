@@ -4,6 +4,7 @@ import { session, st, el, showError } from './state.js';
 import { t } from './i18n.js';
 import { takeUnits, pollUnits } from './units.js';
 import { renderFeed } from './feed.js';
+import { refreshIncidentsLayer } from './overlays.js';
 
 export function updateSliderLabel() {
   if (!el.sliderLabel) return;
@@ -20,6 +21,7 @@ export async function replayTo(ms) {
     const u = await session.get(`/v1/console/units?at=${encodeURIComponent(new Date(ms).toISOString())}`);
     if (st.replayAt !== ms) return;
     takeUnits(u, true);
+    refreshIncidentsLayer();
     if (st.tab === 'feed') renderFeed();
   } catch (e) {
     showError(e);
@@ -33,5 +35,6 @@ export function goLive() {
   el.mapDiv.dataset.mode = 'live';
   st.unitsSeq = 0;
   pollUnits();
+  refreshIncidentsLayer();
   if (st.tab === 'feed') renderFeed();
 }

@@ -2,7 +2,7 @@ import { clear, time, utc, num } from './util.js';
 import { session, UNITS_POLL_MS, st, el } from './state.js';
 import { t } from './i18n.js';
 import { render } from './layout.js';
-import { DENSE_UNITS, UNIT_DOTS } from './map.js';
+import { DENSE_UNITS, unitDots } from './map.js';
 
 // ---------------------------------------------------------------- units, breaches, replay
 
@@ -118,7 +118,7 @@ function applyUnits() {
   const dense = n > DENSE_UNITS;
   if (dense !== !!st.unitsDense) {
     st.unitsDense = dense;
-    for (const [k, v] of Object.entries(UNIT_DOTS[dense ? 'dense' : 'sparse'])) st.map.setPaintProperty('units', k, v);
+    for (const [k, v] of Object.entries(unitDots(dense))) st.map.setPaintProperty('units', k, v);
   }
   el.mapDiv.dataset.units = String(n);
   showUnitsStatus();
@@ -134,7 +134,7 @@ function refreshBreachLayer() {
   const features = [];
   for (const [unit, rules] of inBreach) {
     const row = st.unitRows.get(unit);
-    if (row) features.push({ type: 'Feature', id: unitId(unit), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties: { unit, rules: rules.join(', ') } });
+    if (row) features.push({ type: 'Feature', id: unitId(unit), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties: { unit, party: row[1], rules: rules.join(', ') } });
   }
   const signature = features.map((f) => `${f.properties.unit}@${f.geometry.coordinates}`).join('|');
   if (signature !== st.breachSignature) {

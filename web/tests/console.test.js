@@ -34,6 +34,9 @@ import { binary, startServer } from './server.js';
 import { useLocalDist } from './dist.js';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
+import * as mgrsModule from 'mgrs';
+
+const mgrs = mgrsModule.forward ? mgrsModule : mgrsModule.default;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -128,6 +131,42 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   assert.deepEqual(parties, ['SY']);
   await shot(sy.page, '1-sy-map-feed');
 
+  // The legend names the monitors too, and its items hide and show what they name.
+  assert.match(await sy.page.textContent('#legend'), /RU-MP/);
+  const renderedOf = (page, party) => page.evaluate((party) => {
+    const map = window.__truceline.map;
+    return map.queryRenderedFeatures({ layers: ['units'] }).filter((f) => f.properties.party === party).length;
+  }, party);
+  const idle = (page) => page.evaluate(() => new Promise((ok) => (window.__truceline.map.loaded() && !window.__truceline.map.isMoving() ? ok() : window.__truceline.map.once('idle', ok))));
+  assert.ok((await renderedOf(sy.page, 'SY')) > 0);
+  await sy.page.click('#legend button[data-toggle="SY"]');
+  assert.equal(await sy.page.getAttribute('#legend button[data-toggle="SY"]', 'aria-pressed'), 'false');
+  await sy.page.waitForFunction(() => document.querySelector('#map').dataset.hidden === 'unit:SY');
+  await idle(sy.page);
+  assert.equal(await renderedOf(sy.page, 'SY'), 0, 'SY\'s units hidden');
+  await sy.page.click('#legend button[data-toggle="exclusion"]');
+  await idle(sy.page);
+  assert.ok(await sy.page.evaluate(() => [...document.querySelectorAll('.map-label.k-exclusion')].every((e) => e.dataset.shown === 'false')), 'exclusion zones\' labels hidden');
+  assert.equal(await sy.page.evaluate(() => window.__truceline.map.queryRenderedFeatures({ layers: ['zones-fill'] }).filter((f) => f.properties.style === 'exclusion').length), 0);
+  await shot(sy.page, '1c-sy-legend-toggles');
+  await sy.page.click('#legend button[data-toggle="SY"]');
+  await sy.page.click('#legend button[data-toggle="exclusion"]');
+  await idle(sy.page);
+  assert.ok((await renderedOf(sy.page, 'SY')) > 0, 'SY\'s units back');
+
+  // The pointer's position in degrees and MGRS; the scale bar.
+  const canvas = await sy.page.locator('#map canvas').boundingBox();
+  await sy.page.mouse.move(canvas.x + canvas.width * 0.55, canvas.y + canvas.height * 0.5);
+  await sy.page.waitForFunction(() => document.querySelector('#pointer-readout').dataset.source === 'pointer');
+  const readout = await sy.page.textContent('#pointer-readout');
+  const [lng, lat] = (await sy.page.getAttribute('#pointer-readout', 'data-lng-lat')).split(',').map(Number);
+  const expected = mgrs.forward([lng, lat], 5).replace(/^(\d+[A-Z])([A-Z]{2})(\d{5})(\d{5})$/, '$1 $2 $3 $4');
+  assert.equal(readout, `${lat.toFixed(4)}° N, ${lng.toFixed(4)}° E · MGRS ${expected}`);
+  // ... and it is where the pointer is (within a pixel or two of the map's own projection).
+  const px = await sy.page.evaluate(([lng, lat]) => window.__truceline.map.project([lng, lat]), [lng, lat]);
+  assert.ok(Math.abs(px.x - canvas.width * 0.55) < 2 && Math.abs(px.y - canvas.height * 0.5) < 2, `pointer at ${px.x},${px.y}`);
+  assert.match(await sy.page.textContent('.maplibregl-ctrl-scale'), /^\d+\s(km|m)$/);
+
   // Feed filters.
   await sy.page.selectOption('#filter-rule', 'no-militia-aol10');
   await sy.page.waitForFunction(() => [...document.querySelectorAll('#feed li')].every((li) => li.dataset.rule === 'no-militia-aol10'));
@@ -200,6 +239,25 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   assert.equal(await il.page.inputValue('#incident-lon'), '');
   await shot(il.page, '4b-il-incident-reported');
 
+  // The incident is on IL's map, where it was reported; a click opens it.
+  const reported = await il.page.getAttribute('#incident-result', 'data-reported');
+  await il.page.click('#incident-detail button[data-key$=":show"]');
+  await il.page.waitForSelector('.show-marker');
+  await il.page.waitForFunction(() => document.querySelector('#map').dataset.shown === '35.9,33.1');
+  await il.page.evaluate(() => new Promise((ok) => (window.__truceline.map.isMoving() ? window.__truceline.map.once('moveend', ok) : ok())));
+  const at = await il.page.evaluate(() => window.__truceline.map.project([35.9, 33.1]));
+  const ilCanvas = await il.page.locator('#map canvas').boundingBox();
+  await il.page.click('#tab-feed');
+  await il.page.mouse.click(ilCanvas.x + at.x, ilCanvas.y + at.y);
+  await il.page.waitForFunction((id) => document.querySelector('#map').dataset.popup === `incident:${id}`, reported);
+  await shot(il.page, '4c-il-incident-on-map');
+  await il.page.click('.maplibregl-popup button.link');
+  await il.page.waitForSelector('#tab-incidents[aria-selected=true]');
+  assert.match(await il.page.textContent('#incident-detail h2'), new RegExp(reported));
+  // "Show" left its marker, and it stays when the map moves.
+  await il.page.evaluate(() => window.__truceline.map.jumpTo({ center: [35.7, 32.9] }));
+  assert.equal(await il.page.locator('.show-marker').count(), 1);
+
   // SY sees the acknowledgement without reloading.
   await sy.page.waitForSelector(sel('acknowledged'), { timeout: 10_000 });
   assert.match(await sy.page.textContent(sel()), /IL: acknowledge/);
@@ -260,10 +318,15 @@ test('the console: map, live breaches, a notice given, kept private, relayed and
   const min = Number(await sy.page.getAttribute('#time-slider', 'min'));
   await sy.page.locator('#time-slider').fill(String(min + 10 * 60_000));
   await sy.page.waitForSelector('#map[data-mode=replay]');
+  // In replay the feed holds nothing later than the slider: no later engine event, and no
+  // notice (all given after the reports' time).
+  await sy.page.waitForFunction((max) => [...document.querySelectorAll('#feed time')].every((e) => Date.parse(e.getAttribute('datetime')) <= max), min + 10 * 60_000);
+  assert.equal(await sy.page.locator('#feed li.k-notice').count(), 0, 'no later notice in replay');
   await sy.page.waitForFunction(() => document.querySelector('#map-status').textContent.includes(' as of '));
   await shot(sy.page, '8-sy-replay');
   await sy.page.click('#go-live');
   await sy.page.waitForSelector('#map[data-mode=live]');
+  assert.ok((await sy.page.locator('#feed li.k-notice').count()) > 0, 'the notices are back live');
 
   // An observer sees the agreement, but no units, events or notices.
   const us = await signIn('US');

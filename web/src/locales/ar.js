@@ -56,9 +56,11 @@ export default {
     zones: 'المناطق والخطوط حسب القاعدة',
     noRule: 'بلا قاعدة',
     separation: 'فصل {{parties}}: {{km}}',
-    units: 'الوحدات حسب الطرف',
+    units: 'الوحدات حسب الطرف وبعثة المراقبة',
     inBreach: 'وحدة في حالة خرق',
     noticeArea: 'منطقة إخطار',
+    help: 'كل عنصر يُظهر ما يسميه على الخريطة أو يخفيه.',
+    incidents: 'مكان حادثة مُبلَّغ عنها',
   },
   replay: {
     label: 'إعادة العرض',
@@ -296,6 +298,11 @@ export default {
     capOf: '{{present}} من {{max}}',
     headroom: 'الهامش المتبقي {{n}}',
     byCategory: 'الحوادث حسب الفئة',
+  },
+  overlays: {
+    openIncident: 'فتح التفاصيل',
+    shown: 'المعروض هنا: {{what}}',
+    centre: 'المركز',
   },
   maplibre: {
     NavigationControl_ZoomIn: 'تكبير',

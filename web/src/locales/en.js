@@ -57,9 +57,11 @@ export default {
     zones: 'Zones and lines by rule',
     noRule: 'no rule',
     separation: 'separation {{parties}}: {{km}}',
-    units: 'Units by party',
+    units: 'Units by party and monitor',
     inBreach: 'unit in breach',
     noticeArea: 'notice area',
+    help: 'Each item shows or hides what it names on the map.',
+    incidents: 'incident reported here',
   },
   replay: {
     label: 'Replay',
@@ -269,6 +271,11 @@ export default {
     capOf: '{{present}} of {{max}}',
     headroom: 'headroom {{n}}',
     byCategory: 'Incidents by category',
+  },
+  overlays: {
+    openIncident: 'Open its details',
+    shown: 'Shown here: {{what}}',
+    centre: 'Centre',
   },
   maplibre: {
     NavigationControl_ZoomIn: 'Zoom in',

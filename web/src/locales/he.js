@@ -56,9 +56,11 @@ export default {
     zones: 'אזורים וקווים לפי כלל',
     noRule: 'ללא כלל',
     separation: 'הפרדה {{parties}}: {{km}}',
-    units: 'יחידות לפי צד',
+    units: 'יחידות לפי צד ומשלחת פיקוח',
     inBreach: 'יחידה בהפרה',
     noticeArea: 'אזור הודעה',
+    help: 'כל פריט מציג או מסתיר במפה את מה שהוא מציין.',
+    incidents: 'מקום אירוע שדווח',
   },
   replay: {
     label: 'הצגה חוזרת',
@@ -282,6 +284,11 @@ export default {
     capOf: '{{present}} מתוך {{max}}',
     headroom: 'מרווח {{n}}',
     byCategory: 'אירועים לפי קטגוריה',
+  },
+  overlays: {
+    openIncident: 'פתח את הפרטים',
+    shown: 'מוצג כאן: {{what}}',
+    centre: 'מרכז',
   },
   maplibre: {
     NavigationControl_ZoomIn: 'הגדלה',

@@ -56,9 +56,11 @@ export default {
     zones: 'Зоны и линии по правилам',
     noRule: 'без правила',
     separation: 'разведение {{parties}}: {{km}}',
-    units: 'Подразделения по сторонам',
+    units: 'Подразделения сторон и наблюдателей',
     inBreach: 'подразделение с нарушением',
     noticeArea: 'район уведомления',
+    help: 'Каждый пункт показывает или скрывает на карте то, что он называет.',
+    incidents: 'место инцидента',
   },
   replay: {
     label: 'Повтор',
@@ -282,6 +284,11 @@ export default {
     capOf: '{{present}} из {{max}}',
     headroom: 'запас {{n}}',
     byCategory: 'Инциденты по категориям',
+  },
+  overlays: {
+    openIncident: 'Открыть подробности',
+    shown: 'Показано здесь: {{what}}',
+    centre: 'Центр',
   },
   maplibre: {
     NavigationControl_ZoomIn: 'Приблизить',
