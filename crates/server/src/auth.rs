@@ -186,3 +186,15 @@ pub fn sign_challenge(
             .to_bytes(),
     )
 }
+
+/// A state that can tell who a bearer token is: what a route needs to take a
+/// [`Principal`] without holding the whole application state.
+pub trait HasAuth {
+    fn auth(&self) -> &Auth;
+}
+
+impl HasAuth for Auth {
+    fn auth(&self) -> &Auth {
+        self
+    }
+}

@@ -24,12 +24,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
+use truceline_engine::agreement::{CategoryIndex, PartyIndex, RuleKind};
 use truceline_engine::ReportRef;
 
 use crate::access::Principal;
+use crate::auth::{Auth, HasAuth};
+use crate::clock::Clock;
+use crate::disclosure::Disclosure;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
@@ -117,8 +119,23 @@ impl Tracker {
     }
 }
 
+/// What the console's routes hold: who is signed in, the agreement, the units as last
+/// reported, the clock. Not the whole application state.
+pub struct ConsoleState {
+    pub auth: Arc<Auth>,
+    pub agreement: Arc<truceline_engine::Agreement>,
+    pub tracker: Arc<Tracker>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl HasAuth for ConsoleState {
+    fn auth(&self) -> &Auth {
+        &self.auth
+    }
+}
+
 /// Routes of the console: the page, its assets and the map's two read-only routes.
-pub fn router(state: Arc<AppState>) -> Router {
+pub fn router(state: Arc<ConsoleState>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
@@ -194,7 +211,7 @@ async fn asset(Path(path): Path<String>) -> Response {
 }
 
 /// The agreement's features as GeoJSON, with the rules that name each one.
-async fn map(State(s): State<Arc<AppState>>, _who: Principal) -> Json<Value> {
+async fn map(State(s): State<Arc<ConsoleState>>, _who: Principal) -> Json<Value> {
     let a = &s.agreement;
     let party = |i: u16| a.parties[usize::from(i)].id.clone();
     let mut per_feature: Vec<Vec<Value>> = vec![Vec::new(); a.features.len()];
@@ -264,17 +281,8 @@ struct UnitsQuery {
     since: Option<u64>,
 }
 
-/// Whether `who` may see the positions of `party`'s units: the same rule as engine events.
-fn may_see(who: &Principal, party: &str) -> bool {
-    match who.role {
-        Role::Mediator | Role::Monitor => true,
-        Role::Party => who.id == party,
-        Role::Observer => false,
-    }
-}
-
 async fn units(
-    State(s): State<Arc<AppState>>,
+    State(s): State<Arc<ConsoleState>>,
     who: Principal,
     Query(q): Query<UnitsQuery>,
 ) -> ApiResult<Json<Value>> {
@@ -293,7 +301,7 @@ async fn units(
     let mut earliest: Option<i64> = None;
     for (name, track) in &inner.units {
         let party = &a.parties[usize::from(track.party)].id;
-        if !may_see(&who, party) {
+        if !Disclosure::sees_units_of(&who, party) {
             continue;
         }
         if let Some(first) = track.trail.front() {

@@ -67,6 +67,16 @@ impl Disclosure {
         &self.policy
     }
 
+    /// Whether `who` may see the positions of `party`'s units (the console's map): the
+    /// mediator and monitors every unit, a party its own, an observer none.
+    pub fn sees_units_of(who: &Principal, party: &str) -> bool {
+        match who.role {
+            Role::Mediator | Role::Monitor => true,
+            Role::Party => who.id == party,
+            Role::Observer => false,
+        }
+    }
+
     fn sees_all(who: &Principal) -> bool {
         matches!(who.role, Role::Mediator | Role::Monitor)
     }

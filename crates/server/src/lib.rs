@@ -49,7 +49,7 @@ use std::sync::Arc;
 
 /// The whole HTTP surface: the API ([`api::app`]) and the web console ([`console`]) at `/`.
 pub fn app(state: Arc<AppState>) -> axum::Router {
-    api::app(Arc::clone(&state)).merge(console::router(state))
+    api::app(Arc::clone(&state)).merge(console::router(Arc::clone(&state.console)))
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves.
@@ -59,7 +59,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    webhooks::start(Arc::clone(&state));
+    webhooks::start(Arc::clone(&state.webhooks));
     state::start_ticker(Arc::clone(&state));
     // Without TCP_NODELAY a stream's second small write waits for the ACK of the first,
     // which the client delays (40 ms or more): events would reach subscribers late.

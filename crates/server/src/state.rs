@@ -49,7 +49,11 @@ pub struct StartError(pub String);
 
 pub struct AppState {
     pub agreement: Arc<Agreement>,
-    pub auth: Auth,
+    pub auth: Arc<Auth>,
+    /// What the console's routes hold: not the whole state.
+    pub console: Arc<crate::console::ConsoleState>,
+    /// What webhook delivery holds.
+    pub webhooks: Arc<crate::webhooks::Delivery>,
     pub live: Live,
     /// Units as last reported, for the console's map; the engine thread feeds it.
     pub tracker: Arc<crate::console::Tracker>,
@@ -65,8 +69,6 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub subscribers: AtomicUsize,
     pub max_subscribers: usize,
-    pub hooks: crate::webhooks::Hooks,
-    pub webhook_tls: Arc<rustls::ClientConfig>,
 }
 
 impl AppState {
@@ -227,14 +229,32 @@ impl AppState {
             .map_err(|err| e("loading webhooks", &err))?;
         let webhook_tls =
             crate::webhooks::tls_config(webhook_ca).map_err(|err| e("webhook TLS", &err))?;
+        // Tokens and challenges live in real time, whatever clock the mechanism runs on
+        // (the demo's runs faster; a token must not expire in seconds).
+        let auth = Arc::new(Auth::new(
+            format!("truceline/{}", agreement.id),
+            keys,
+            Arc::new(crate::clock::SystemClock),
+        ));
+        let console = Arc::new(crate::console::ConsoleState {
+            auth: Arc::clone(&auth),
+            agreement: Arc::clone(&agreement),
+            tracker: Arc::clone(&tracker),
+            clock: Arc::clone(&config.clock),
+        });
+        let webhooks = Arc::new(crate::webhooks::Delivery {
+            hooks,
+            agreement: Arc::clone(&agreement),
+            feed: Arc::clone(&feed),
+            store: Arc::clone(&store),
+            clock: Arc::clone(&config.clock),
+            log_key: config.log_key.clone(),
+            tls: webhook_tls,
+        });
         Ok(Arc::new(AppState {
-            // Tokens and challenges live in real time, whatever clock the mechanism runs on
-            // (the demo's runs 600 times faster; a token must not expire in 1.5 s).
-            auth: Auth::new(
-                format!("truceline/{}", agreement.id),
-                keys,
-                Arc::new(crate::clock::SystemClock),
-            ),
+            auth,
+            console,
+            webhooks,
             agreement,
             live,
             tracker,
@@ -249,8 +269,6 @@ impl AppState {
             data_dir: config.data_dir,
             subscribers: AtomicUsize::new(0),
             max_subscribers: config.max_subscribers,
-            hooks,
-            webhook_tls,
         }))
     }
 }
@@ -282,4 +300,10 @@ pub fn start_ticker(state: Arc<AppState>) {
             let _ = tokio::task::spawn_blocking(move || s.mech.tick()).await;
         }
     });
+}
+
+impl crate::auth::HasAuth for AppState {
+    fn auth(&self) -> &Auth {
+        &self.auth
+    }
 }

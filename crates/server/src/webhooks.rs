@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use truceline_engine::agreement::Role;
 
 use crate::access::Principal;
+use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::feed::Feed;
 use crate::store::{DocKind, Store, StoreError};
 
 pub const MAX_HOOKS: usize = 256;
@@ -77,8 +78,20 @@ impl Hooks {
     }
 }
 
+/// What webhook delivery needs, and no more: the hooks, the feed it reads, the store of
+/// cursors, the clock and the log key that signs each delivery.
+pub struct Delivery {
+    pub hooks: Hooks,
+    pub agreement: Arc<truceline_engine::Agreement>,
+    pub feed: Arc<Feed>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub log_key: truceline_ledger::keys::SignerKey,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
 /// Starts a delivery task for every hook.
-pub fn start(state: Arc<AppState>) {
+pub fn start(state: Arc<Delivery>) {
     let hooks: Vec<(Hook, Arc<AtomicBool>)> = state.hooks.lock().values().cloned().collect();
     for (hook, live) in hooks {
         tokio::spawn(deliver(Arc::clone(&state), hook, live));
@@ -149,7 +162,7 @@ fn check_url(url: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn create(state: &Arc<AppState>, who: &Principal, url: String) -> ApiResult<Hook> {
+pub fn create(state: &Arc<Delivery>, who: &Principal, url: String) -> ApiResult<Hook> {
     if who.role == Role::Observer {
         return Err(ApiError::forbidden(
             "observers read the summary; they do not subscribe hooks",
@@ -186,7 +199,7 @@ pub fn create(state: &Arc<AppState>, who: &Principal, url: String) -> ApiResult<
     Ok(hook)
 }
 
-pub fn delete(state: &Arc<AppState>, who: &Principal, id: &str) -> ApiResult<()> {
+pub fn delete(state: &Arc<Delivery>, who: &Principal, id: &str) -> ApiResult<()> {
     let mut hooks = state.hooks.lock();
     match hooks.get(id) {
         Some((h, _)) if h.owner == who.id => {}
@@ -203,7 +216,7 @@ pub fn delete(state: &Arc<AppState>, who: &Principal, id: &str) -> ApiResult<()>
 }
 
 /// The signature header for a delivery.
-pub fn signature(state: &AppState, t_ms: i64, id: u64, body: &[u8]) -> String {
+pub fn signature(state: &Delivery, t_ms: i64, id: u64, body: &[u8]) -> String {
     let mut msg = format!("{t_ms}.{id}.").into_bytes();
     msg.extend_from_slice(body);
     format!(
@@ -213,7 +226,7 @@ pub fn signature(state: &AppState, t_ms: i64, id: u64, body: &[u8]) -> String {
     )
 }
 
-async fn deliver(state: Arc<AppState>, hook: Hook, live: Arc<AtomicBool>) {
+async fn deliver(state: Arc<Delivery>, hook: Hook, live: Arc<AtomicBool>) {
     let Some(role) = state
         .agreement
         .parties
@@ -227,7 +240,7 @@ async fn deliver(state: Arc<AppState>, hook: Hook, live: Arc<AtomicBool>) {
         id: hook.owner.clone(),
         role,
     };
-    let client = client(&state.webhook_tls);
+    let client = client(&state.tls);
     let mut rx = state.feed.subscribe();
     let mut cursor = state.store.cursor(&hook.id).unwrap_or(0);
     let mut backoff = Duration::from_millis(500);

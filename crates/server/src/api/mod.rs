@@ -67,12 +67,14 @@ where
         .map_err(ApiError::from)
 }
 
-impl FromRequestParts<Arc<AppState>> for Principal {
+/// The principal behind the request's bearer token, for any state that can check tokens
+/// (the whole API's, or a narrow one such as the console's).
+impl<St: crate::auth::HasAuth + Send + Sync> FromRequestParts<Arc<St>> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &Arc<AppState>,
+        state: &Arc<St>,
     ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
@@ -94,7 +96,7 @@ impl FromRequestParts<Arc<AppState>> for Principal {
                     )
                 })?,
         };
-        state.auth.principal(&token)
+        state.auth().principal(&token)
     }
 }
 

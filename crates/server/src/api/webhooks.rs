@@ -20,7 +20,7 @@ async fn create_hook(
     who: Principal,
     Body(r): Body<HookReq>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let h = crate::webhooks::create(&s, &who, r.url)?;
+    let h = crate::webhooks::create(&s.webhooks, &who, r.url)?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::to_value(h).unwrap_or_default()),
@@ -28,9 +28,11 @@ async fn create_hook(
 }
 
 async fn list_hooks(State(s): S, who: Principal) -> Json<Value> {
-    Json(json!({"items": s.hooks.list_for(&who), "log_key": s.ledger.log_key().to_string()}))
+    Json(
+        json!({"items": s.webhooks.hooks.list_for(&who), "log_key": s.ledger.log_key().to_string()}),
+    )
 }
 
 async fn delete_hook(State(s): S, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    crate::webhooks::delete(&s, &who, &id).map(|_| StatusCode::NO_CONTENT)
+    crate::webhooks::delete(&s.webhooks, &who, &id).map(|_| StatusCode::NO_CONTENT)
 }
