@@ -631,14 +631,7 @@ impl Engine {
                     let Some(s) = self.separation_of_rule[r] else {
                         continue;
                     };
-                    let mut pairs: Vec<(u32, u32)> = self.separations[s].partners[0]
-                        .iter()
-                        .flat_map(|(&a, list)| list.iter().map(move |&b| (a, b)))
-                        .collect();
-                    pairs.sort_unstable();
-                    for (a, b) in pairs {
-                        let (ua, ub) = (&self.units[a as usize], &self.units[b as usize]);
-                        let d = distance_point_point_m([ua.lon, ua.lat], [ub.lon, ub.lat]);
+                    for (a, b, d) in self.breached_pairs(s) {
                         out.push(self.separation_event(
                             t,
                             ri,
@@ -1064,15 +1057,9 @@ impl Engine {
             }
             RuleKind::Separation { .. } => {
                 let s = self.separation_of_rule[r].unwrap();
-                let partners = std::mem::take(&mut self.separations[s].partners);
-                let mut pairs: Vec<(u32, u32)> = partners[0]
-                    .iter()
-                    .flat_map(|(&a, list)| list.iter().map(move |&b| (a, b)))
-                    .collect();
-                pairs.sort_unstable();
-                for (a, b) in pairs {
-                    let (ua, ub) = (&self.units[a as usize], &self.units[b as usize]);
-                    let d = distance_point_point_m([ua.lon, ua.lat], [ub.lon, ub.lat]);
+                let pairs = self.breached_pairs(s);
+                self.separations[s].partners = Default::default();
+                for (a, b, d) in pairs {
                     closing.push(self.separation_event(
                         t,
                         rule,
@@ -1089,6 +1076,27 @@ impl Engine {
             event.reason = Some(ClearReason::RuleInactive);
             events.push(event);
         }
+    }
+
+    /// The pairs (first side's unit, second side's, distance) of separation `s` in breach
+    /// now, in unit order.
+    fn breached_pairs(&self, s: usize) -> Vec<(u32, u32, f64)> {
+        let mut pairs: Vec<(u32, u32)> = self.separations[s].partners[0]
+            .iter()
+            .flat_map(|(&a, list)| list.iter().map(move |&b| (a, b)))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+            .into_iter()
+            .map(|(a, b)| {
+                let (ua, ub) = (&self.units[a as usize], &self.units[b as usize]);
+                (
+                    a,
+                    b,
+                    distance_point_point_m([ua.lon, ua.lat], [ub.lon, ub.lat]),
+                )
+            })
+            .collect()
     }
 
     // ---- event construction -----------------------------------------------------------

@@ -18,14 +18,6 @@ use crate::refusal::{DomainResult, Refusal};
 pub const MAX_INCIDENTS: usize = 1_000_000;
 
 impl Mechanism {
-    fn party_role(&self, id: &str) -> Option<Role> {
-        self.agreement
-            .parties
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.role)
-    }
-
     fn visible_incident(&self, who: &Principal, id: &str) -> DomainResult<Incident> {
         self.projector
             .read(|b| b.incidents.by_id.get(id).cloned())
@@ -89,7 +81,7 @@ impl Mechanism {
             }
         }
         if let Some(a) = &d.alleged_party {
-            if self.party_role(a) != Some(Role::Party) {
+            if self.projector.context().role(a) != Some(Role::Party) {
                 return Err(Refusal::invalid(format!(
                     "alleged_party {a:?} is not a party to the agreement"
                 )));
