@@ -1,5 +1,5 @@
 import { h, clear, time, km, num, utc, utcInText } from './util.js';
-import { session, FEED_RENDER_MAX, st, el, serverNow, word } from './state.js';
+import { session, FEED_RENDER_MAX, st, el, serverNow, word, otherUnit } from './state.js';
 import { t } from './i18n.js';
 import { showPlace } from './overlays.js';
 import { render } from './layout.js';
@@ -18,7 +18,28 @@ export async function loadFeed() {
     if (!r.items.length || r.next_after === after) break;
     after = r.next_after;
   }
-  st.lastFeedId = st.feed.length ? st.feed[st.feed.length - 1].id : 0;
+  st.feed.sort(byServerTime);
+  st.lastFeedId = st.feed.reduce((m, i) => Math.max(m, i.id), 0);
+}
+
+/** The feed's order: the server's time of each item, then its id (never the browser's
+ * clock, which differs from one screen to the next). */
+function byServerTime(a, b) {
+  return (Date.parse(a.time) - Date.parse(b.time)) || a.id - b.id;
+}
+
+/** An item as the stream sends it: its data carries `at`, the server's time of the item
+ * (the `time` of GET /v1/feed); `at` is taken out of the data, so that an item reads the
+ * same whichever way it came. Only a server too old to send `at` leaves the time to the
+ * console's estimate of the server's clock. */
+export function streamItem(kind, lastEventId, text) {
+  const data = JSON.parse(text);
+  let at = null;
+  if (data && typeof data === 'object' && typeof data.at === 'string' && !Number.isNaN(Date.parse(data.at))) {
+    at = data.at;
+    delete data.at;
+  }
+  return { id: Number(lastEventId), kind, time: at ?? new Date(serverNow()).toISOString(), data };
 }
 
 export function connectStream() {
@@ -42,7 +63,7 @@ export function connectStream() {
     }
   };
   for (const kind of ['event', 'notice', 'incident', 'escalation']) {
-    es.addEventListener(kind, (m) => onItem({ id: Number(m.lastEventId), kind, time: new Date(serverNow()).toISOString(), data: JSON.parse(m.data) }));
+    es.addEventListener(kind, (m) => onItem(streamItem(kind, m.lastEventId, m.data)));
   }
 }
 
@@ -51,7 +72,11 @@ let pending = null;
 function onItem(item) {
   if (item.id <= st.lastFeedId) return;
   st.lastFeedId = item.id;
-  st.feed.push(item);
+  // In the server's order: almost always at the end; an item the server stamped earlier
+  // than the last one shown goes where its time puts it.
+  let k = st.feed.length;
+  while (k > 0 && byServerTime(st.feed[k - 1], item) > 0) k--;
+  st.feed.splice(k, 0, item);
   if (st.feed.length > 50_000) st.feed.splice(0, st.feed.length - 50_000);
   // Coalesce bursts into one refresh.
   pending ||= setTimeout(async () => {
@@ -72,7 +97,8 @@ function feedText(item) {
   if (item.kind === 'event') {
     const bits = [word('event', d.kind), d.rule];
     if (d.unit) bits.push(t('feed.unit', { unit: d.unit }));
-    if (d.other) bits.push(t('feed.other', { other: d.other }));
+    const other = otherUnit(d);
+    if (other) bits.push(t('feed.other', { other }));
     if (d.zone) bits.push(t('feed.zone', { zone: d.zone }));
     if (d.target) bits.push(t('feed.target', { target: d.target }));
     if (d.value != null) bits.push(t('feed.valueOf', { value: num(d.value), limit: num(d.limit) }));

@@ -2,7 +2,7 @@
 
 import { h, clear, time } from './util.js';
 import { confirmAct } from './confirm.js';
-import { session, st, el, showError, word } from './state.js';
+import { session, st, el, showError, word, otherUnit } from './state.js';
 import { t } from './i18n.js';
 import { incidentForm } from './incidentform.js';
 import { refreshIncidentsLayer, showPlace } from './overlays.js';
@@ -88,7 +88,7 @@ function incidentDetail(i) {
     h('p', h('span.badge', word('status', i.status)), ` ${word('category', d.category)}; ${t('incidents.sourceLine', { source: word('source', i.source), reporter: i.reporter, about: i.about.join(', ') || '—' })}`),
     h('p', t('incidents.occurred'), ' ', time(d.occurred_at), '; ', t('incidents.opened'), ' ', time(i.opened_at)),
     d.description ? h('p', { dir: 'auto' }, d.description) : null,
-    e ? h('p.muted', `${t('incidents.engine')}: ${e.rule} ${word('event', e.kind)}${e.unit ? ` ${t('feed.unit', { unit: e.unit })}` : ''}${e.other ? ` / ${e.other}` : ''}`, e.cleared_at ? [' ', t('incidents.cleared'), ' ', time(e.cleared_at)] : ` (${t('incidents.stillOpen')})`) : null,
+    e ? h('p.muted', `${t('incidents.engine')}: ${e.rule} ${word('event', e.kind)}${e.unit ? ` ${t('feed.unit', { unit: e.unit })}` : ''}${otherUnit(e) ? ` / ${otherUnit(e)}` : ''}`, e.cleared_at ? [' ', t('incidents.cleared'), ' ', time(e.cleared_at)] : ` (${t('incidents.stillOpen')})`) : null,
     d.place ? h('button.link', { type: 'button', dataset: { key: `${i.id}:show` }, onclick: () => showPlace([d.place.lon, d.place.lat], 11, t('incidents.detailTitle', { id: i.id })) }, t('incidents.showPlace')) : null,
     h('h3', t('incidents.timeline')),
     h('ol.timeline', i.history.map((s) => h('li', time(s.at), ` ${t('incidents.step', { status: word('status', s.status), by: s.by })}${s.note ? `: ${s.note}` : ''}`))),

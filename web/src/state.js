@@ -63,6 +63,17 @@ export function word(group, value) {
   return out === key ? String(value).replace(/_/g, ' ') : out;
 }
 
+/** The other unit of a separation event or breach as this principal may know it: its id
+ * (the mediator's and the monitors' view), else "a unit of SY" in the page's language (a
+ * party's copy names no unit of the other side: `other_party`, `other_label`); null when
+ * the event has no other unit. */
+export function otherUnit(d) {
+  if (!d) return null;
+  if (d.other) return d.other;
+  if (d.other_party) return t('common.unitOf', { party: d.other_party });
+  return d.other_label || null;
+}
+
 /** The role of a principal, in words. */
 export function roleName(role) {
   return word('role', role);

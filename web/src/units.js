@@ -6,7 +6,12 @@ import { DENSE_UNITS, unitDots } from './map.js';
 
 // ---------------------------------------------------------------- units, breaches, replay
 
+/** What pairs a breach with the event that ends it: a cap is one breach of its rule
+ * whatever unit's report tipped it or restored it (they differ); other rules, per unit
+ * (and the other unit of a separation, where this principal knows it: a party's copy names
+ * no unit of the other side, so its breach and clearing pair by its own unit). */
 function eventKey(d) {
+  if (/^cap_/.test(d.kind)) return d.rule;
   return `${d.rule}|${d.unit || ''}|${d.other || ''}`;
 }
 

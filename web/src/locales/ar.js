@@ -14,6 +14,7 @@ export default {
     localTime: 'التوقيت المحلي',
   },
   common: {
+    unitOf: 'وحدة تابعة لـ{{party}}',
     cancel: 'إلغاء',
     close: 'إغلاق',
     dismiss: 'إخفاء',
@@ -277,6 +278,7 @@ export default {
     findingConfirm: 'تسجيل القرار: {{outcome}}',
   },
   compliance: {
+    notInForce: 'غير سارية',
     loading: 'جارٍ تحميل ملخص الامتثال…',
     engineTime: 'وقت النظام',
     printable: 'ملخص قابل للطباعة',

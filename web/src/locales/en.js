@@ -15,6 +15,7 @@ export default {
     localTime: 'Local time',
   },
   common: {
+    unitOf: 'a unit of {{party}}',
     cancel: 'Cancel',
     close: 'Close',
     dismiss: 'Dismiss',
@@ -258,6 +259,7 @@ export default {
     findingConfirm: 'Record finding: {{outcome}}',
   },
   compliance: {
+    notInForce: 'not in force',
     loading: 'Loading the compliance summary…',
     engineTime: 'Engine time',
     printable: 'Printable summary',

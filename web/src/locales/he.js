@@ -14,6 +14,7 @@ export default {
     localTime: 'שעה מקומית',
   },
   common: {
+    unitOf: 'יחידה של {{party}}',
     cancel: 'ביטול',
     close: 'סגירה',
     dismiss: 'הסתרה',
@@ -267,6 +268,7 @@ export default {
     findingConfirm: 'רשום ממצא: {{outcome}}',
   },
   compliance: {
+    notInForce: 'לא בתוקף',
     loading: 'טוען את סיכום העמידה בהסכם…',
     engineTime: 'זמן המערכת',
     printable: 'סיכום להדפסה',

@@ -14,6 +14,7 @@ export default {
     localTime: 'Местное время',
   },
   common: {
+    unitOf: 'подразделение {{party}}',
     cancel: 'Отмена',
     close: 'Закрыть',
     dismiss: 'Скрыть',
@@ -267,6 +268,7 @@ export default {
     findingConfirm: 'Вынести заключение: {{outcome}}',
   },
   compliance: {
+    notInForce: 'не действует',
     loading: 'Загрузка сводки о соблюдении…',
     engineTime: 'Время системы',
     printable: 'Сводка для печати',
