@@ -135,9 +135,9 @@ impl Engine {
                 lat: r.lat,
                 hits: &chunk.hits[r.hits_start as usize..r.hits_end as usize],
             };
-            self.apply(&report, events).map_err(|message| LineError {
+            self.apply(&report, events).map_err(|why| LineError {
                 line: r.line,
-                message,
+                message: why.to_string(),
             })?;
         }
         match &chunk.error {

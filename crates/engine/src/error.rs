@@ -189,6 +189,44 @@ pub enum ReportError {
     Json { message: String },
 }
 
+/// A report the engine refuses: it names a party or category the agreement does not
+/// declare, or applying it would break what the engine keeps true of its input. When a
+/// report is refused nothing changes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("party {party:?} is not declared in agreement {agreement:?}")]
+    UnknownParty { party: String, agreement: String },
+    #[error("category {category:?} is not declared in agreement {agreement:?}")]
+    UnknownCategory { category: String, agreement: String },
+    #[error(
+        "report at {t} is earlier than the one before it at {last}: reports must be in time order"
+    )]
+    OutOfOrder { t: Timestamp, last: Timestamp },
+    /// `from` and `to` are party ids.
+    #[error("unit {unit:?} changed party from {from} to {to}: a unit's party never changes")]
+    PartyChanged {
+        unit: String,
+        from: String,
+        to: String,
+    },
+    /// `from` and `to` are category ids.
+    #[error("unit {unit:?} changed category from {from} to {to}: a unit's category never changes")]
+    CategoryChanged {
+        unit: String,
+        from: String,
+        to: String,
+    },
+    #[error("more than {max} units: refusing unit {unit:?}")]
+    TooManyUnits { unit: String, max: usize },
+}
+
+/// For callers that keep errors of a line as text (the chunk classifier's [`crate::LineError`]).
+impl From<ApplyError> for String {
+    fn from(err: ApplyError) -> String {
+        err.to_string()
+    }
+}
+
 /// For callers that keep report errors as text (`Engine::apply` and the chunk classifier
 /// return `Result<_, String>`).
 impl From<ReportError> for String {

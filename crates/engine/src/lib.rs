@@ -15,18 +15,20 @@
 
 pub mod agreement;
 pub mod batch;
+pub mod classifier;
 pub mod engine;
 pub mod error;
 pub mod event;
 mod geojson;
 pub mod grid;
+mod packed_id;
 pub mod report;
 pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
 pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
-pub use error::{FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
+pub use error::{ApplyError, FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport, ReportReader};
 pub use time::Timestamp;

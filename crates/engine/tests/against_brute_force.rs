@@ -534,7 +534,7 @@ fn check(s: &Scenario) -> Result<(), TestCaseError> {
         };
         engine
             .apply_raw(&report, &mut events)
-            .map_err(TestCaseError::fail)?;
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
     let brute = BruteForce {
         s,

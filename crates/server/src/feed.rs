@@ -50,7 +50,7 @@ pub struct FeedItem {
 
 impl FeedItem {
     pub fn new(id: u64, kind: Arc<str>, time_ms: i64, audience: Audience, data: Arc<str>) -> Self {
-        let sse = encode_sse(id, &kind, &data);
+        let sse = encode_sse(id, &kind, time_ms, &data);
         FeedItem {
             id,
             kind,
@@ -69,7 +69,26 @@ impl FeedItem {
 }
 
 /// `id: <id>\nevent: <kind>\ndata: <line>\n...\n\n` (one `data:` line per line of data).
-fn encode_sse(id: u64, kind: &str, data: &str) -> Bytes {
+/// An object's data gains `"at"`, the item's time as the server stamped it: a browser's
+/// `EventSource` sees only `data`, and a feed ordered by each reader's own clock would
+/// tell a different story on every screen.
+fn encode_sse(id: u64, kind: &str, time_ms: i64, data: &str) -> Bytes {
+    let stamped;
+    let data = match data.strip_prefix('{') {
+        Some(rest) => {
+            let sep = if rest.trim_start().starts_with('}') {
+                ""
+            } else {
+                ","
+            };
+            stamped = format!(
+                "{{\"at\":\"{}\"{sep}{rest}",
+                crate::clock::rfc3339_ms(time_ms)
+            );
+            stamped.as_str()
+        }
+        None => data,
+    };
     let mut out = Vec::with_capacity(data.len() + kind.len() + 40);
     out.extend_from_slice(b"id: ");
     out.extend_from_slice(id.to_string().as_bytes());
@@ -405,8 +424,16 @@ mod tests {
             Audience::default(),
             "{\"a\":1}".into(),
         );
-        assert_eq!(&i.sse[..], b"id: 7\nevent: event\ndata: {\"a\":1}\n\n");
-        let two = encode_sse(8, "notice", "a\nb");
+        assert_eq!(
+            &i.sse[..],
+            &b"id: 7\nevent: event\ndata: {\"at\":\"1970-01-01T00:00:00Z\",\"a\":1}\n\n"[..]
+        );
+        let empty = encode_sse(9, "event", 1_000, "{}");
+        assert_eq!(
+            &empty[..],
+            &b"id: 9\nevent: event\ndata: {\"at\":\"1970-01-01T00:00:01Z\"}\n\n"[..]
+        );
+        let two = encode_sse(8, "notice", 0, "a\nb");
         assert_eq!(&two[..], b"id: 8\nevent: notice\ndata: a\ndata: b\n\n");
     }
 }

@@ -6,13 +6,12 @@
 //! engine's clock and the units it knows (time order, a unit's party and category) before
 //! the first report is applied, so that bad input never changes state.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
-use truceline_engine::engine::MAX_UNITS;
 use truceline_engine::{Agreement, Classifier, Engine, Event, Hit, ReportRef, Timestamp};
 
 use serde_json::{json, Value};
@@ -120,7 +119,9 @@ pub fn prepare(
             )));
         }
         let hits_start = out.hits.len() as u32;
-        let (party, category) = classifier.classify(&report, &mut out.hits).map_err(bad)?;
+        let (party, category) = classifier
+            .classify(&report, &mut out.hits)
+            .map_err(|e| bad(e.to_string()))?;
         let unit_start = out.names.len() as u32;
         out.names.push_str(&report.unit);
         out.reports.push(Prepared1 {
@@ -281,71 +282,25 @@ impl Worker {
         }
     }
 
-    /// Everything that could make the engine refuse a report, checked before any is applied.
+    /// Everything that could make the engine refuse a report, checked (by the engine's
+    /// own rules) before any is applied.
     fn check(&self, p: &Prepared) -> Result<(), ApiError> {
-        let mut last = self.engine.last_report_time();
-        let mut new_units: HashMap<&str, (PartyIndex, CategoryIndex)> = HashMap::new();
-        let agreement = self.engine.agreement();
-        for r in &p.reports {
-            let bad = |m: String| {
-                ApiError::unprocessable(format!(
-                    "line {}: {m}; nothing in this batch was applied",
-                    r.line
-                ))
-            };
-            if let Some(last) = last {
-                if r.t < last {
-                    return Err(bad(format!(
-                        "report at {} is earlier than the last one applied ({last}): reports must come in time order",
-                        r.t
-                    )));
-                }
-            }
-            last = Some(r.t);
-            let unit = p.unit(r);
-            let known = self
-                .engine
-                .unit(unit)
-                .map(|u| (u.party, u.category))
-                .or_else(|| new_units.get(unit).copied());
-            match known {
-                Some((party, category)) => {
-                    if party != r.party {
-                        return Err(bad(format!(
-                            "unit {unit:?} changed party from {} to {}: a unit's party never changes",
-                            agreement.parties[usize::from(party)].id,
-                            agreement.parties[usize::from(r.party)].id
-                        )));
-                    }
-                    if category != r.category {
-                        return Err(bad(format!(
-                            "unit {unit:?} changed category from {} to {}: a unit's category never changes",
-                            agreement.categories[usize::from(category)].id,
-                            agreement.categories[usize::from(r.category)].id
-                        )));
-                    }
-                }
-                None => {
-                    new_units.insert(unit, (r.party, r.category));
-                }
-            }
-        }
-        if self.engine.unit_count() + new_units.len() > MAX_UNITS {
-            return Err(ApiError::unprocessable(format!(
-                "the engine holds at most {MAX_UNITS} units"
-            )));
-        }
-        Ok(())
+        self.engine.check_batch(p.reports()).map_err(|(i, why)| {
+            ApiError::unprocessable(format!(
+                "line {}: {why}; nothing in this batch was applied",
+                p.reports[i].line
+            ))
+        })
     }
 
     fn apply(&mut self, p: &Prepared, events: &mut Vec<Event>) -> Result<Applied, ApiError> {
         self.check(p)?;
         events.clear();
         for r in &p.reports {
-            if let Err(message) = self.engine.apply(&p.report(r), events) {
+            if let Err(why) = self.engine.apply(&p.report(r), events) {
                 // Checked above; reaching this is a bug, and the reports before it stand.
                 return Err(ApiError::internal(format!(
-                    "line {}: engine refused a checked report: {message}",
+                    "line {}: engine refused a checked report: {why}",
                     r.line
                 )));
             }

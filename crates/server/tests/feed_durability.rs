@@ -175,18 +175,18 @@ async fn an_event_a_subscriber_received_is_already_on_disk() {
     let ev = stream.until("breach event", |m| m.event == "event").await;
     // Read the feed's file with a connection of our own, as a restarted server would.
     let db = rusqlite::Connection::open(server.state.data_dir.join("feed.db")).unwrap();
-    let (kind, data): (String, String) = db
+    let (kind, time_ms, data): (String, i64, String) = db
         .query_row(
-            "SELECT kind, data FROM feed WHERE id = ?1",
+            "SELECT kind, time_ms, data FROM feed WHERE id = ?1",
             [ev.id as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
     assert_eq!(kind, "event");
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&data).unwrap(),
-        ev.data
-    );
+    // The stream's copy is the stored item, stamped with the server's time of it.
+    let mut stored: serde_json::Value = serde_json::from_str(&data).unwrap();
+    stored["at"] = truceline_server::clock::rfc3339_ms(time_ms).into();
+    assert_eq!(stored, ev.data);
     // The batch's answer came after its events were stored, too.
     let last = b["events"].as_array().unwrap().last().unwrap()["id"]
         .as_u64()
