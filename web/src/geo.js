@@ -22,6 +22,22 @@ export function bboxOf(fc) {
   return b;
 }
 
+/** The mean radius of the WGS 84 ellipsoid, km. */
+export const EARTH_KM = 6371.0088;
+
+/** The great-circle length of a path of [lon, lat] points, km (haversine). */
+export function pathKm(points) {
+  const rad = Math.PI / 180;
+  let sum = 0;
+  for (let k = 1; k < points.length; k++) {
+    const [lon1, lat1] = points[k - 1];
+    const [lon2, lat2] = points[k];
+    const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+    sum += 2 * EARTH_KM * Math.asin(Math.min(1, Math.sqrt(a)));
+  }
+  return sum;
+}
+
 /** "33.1234° N, 35.9012° E": latitude first, as people read positions out. */
 export function degrees(lon, lat, digits = 4) {
   const ns = lat < 0 ? 'S' : 'N';

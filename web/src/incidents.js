@@ -6,6 +6,17 @@ import { session, st, el, showError, word, otherUnit } from './state.js';
 import { t } from './i18n.js';
 import { incidentForm } from './incidentform.js';
 import { refreshIncidentsLayer, showPlace } from './overlays.js';
+import { filterIncidents, triageFilters, selectBox, bulkBar, shownCount } from './triage.js';
+import { exportButtons, exportIncidents } from './exportui.js';
+import { render } from './layout.js';
+
+/** The list drawn again, whoever was on a control there keeping the focus (and a search
+ * box its caret at the end). */
+function redrawKeepingFocus() {
+  render();
+  const a = document.activeElement;
+  if (a?.id === 'triage-q') a.setSelectionRange(a.value.length, a.value.length);
+}
 
 export async function loadIncidents() {
   try {
@@ -24,17 +35,31 @@ export function renderIncidents() {
     el.incidentForm = incidentForm({ onReported: async (i) => { st.selectedIncident = i.id; await loadIncidents(); renderIncidents(); } });
   }
   const about = (i) => i.about.join(', ') || '—';
+  const shown = filterIncidents(st.incidents);
+  // After a bulk act the list is fetched again before it is drawn.
+  const redraw = async (reload) => {
+    if (reload) await loadIncidents();
+    redrawKeepingFocus();
+  };
   clear(
     el.panelBody,
     el.incidentForm,
     sel ? incidentDetail(sel) : null,
     h('h2', t('incidents.title', { n: st.incidents.length })),
+    st.incidents.length ? [
+      triageFilters(redrawKeepingFocus),
+      shownCount(shown.length, st.incidents.length),
+      exportButtons('incidents-export', t('export.incidents'), (ext) => exportIncidents(shown, ext)),
+      bulkBar(shown, redraw),
+    ] : null,
     st.incidents.length
-      ? h('ul.incidents#incidents', st.incidents.slice(0, 300).map((i) =>
-        h(`li.incident.s-${i.status}`, { dataset: { id: i.id } },
+      ? h('ul.incidents#incidents', shown.slice(0, 300).map((i) =>
+        h(`li.incident.s-${i.status}`, { dataset: { id: i.id, status: i.status, rule: i.engine?.rule || '' } },
+          selectBox(i, redrawKeepingFocus),
           h('button.link', { type: 'button', dir: 'ltr', dataset: { key: `incident:${i.id}` }, onclick: () => { st.selectedIncident = i.id; renderIncidents(); } }, i.id), ' ',
           h('span.badge', word('status', i.status)), ` ${word('category', (i.draft || i).category)} · ${t('incidents.about', { about: about(i) })} · `, time(i.opened_at))))
       : h('p.empty#incidents-empty', session.role === 'observer' ? t('incidents.observer') : t('incidents.none')),
+    st.incidents.length && !shown.length ? h('p.empty#incidents-no-match', t('feed.noMatch')) : null,
   );
 }
 

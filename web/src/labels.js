@@ -67,7 +67,7 @@ export function placeLabels() {
     return { x1: r.left - box.left, y1: r.top - box.top, x2: r.right - box.left, y2: r.bottom - box.top };
   };
   // The map's own furniture is taken.
-  const taken = [el.legend, el.mapStatus, el.readout, ...el.mapDiv.querySelectorAll('.maplibregl-ctrl')].filter((e) => e.offsetParent).map(rect);
+  const taken = [el.legend, el.mapStatus, el.readout, el.measureBox, ...el.mapDiv.querySelectorAll('.maplibregl-ctrl')].filter((e) => e?.offsetParent).map(rect);
   let shown = 0;
   for (const l of st.labels) {
     // A label of a kind hidden from the legend is hidden with its zone or line.

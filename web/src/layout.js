@@ -4,7 +4,8 @@ import { t, isRtl, languageChooser } from './i18n.js';
 import { themeChooser } from './theme.js';
 import { signInView, stop } from './signin.js';
 import { renderMapItems } from './mapitems.js';
-import { replayTo, goLive, updateSliderLabel } from './replay.js';
+import { timebar } from './replay.js';
+import { measureBox } from './measure.js';
 import { renderFeed } from './feed.js';
 import { renderNotices } from './notices.js';
 import { renderIncidents } from './incidents.js';
@@ -39,10 +40,6 @@ export function layout() {
   el.tabs = tabs;
   el.panelBody = h('div.panel-body#panel-body', { role: 'tabpanel', 'aria-labelledby': `tab-${st.tab}`, tabindex: '0' });
   el.legend = h('div.legend#legend', { role: 'group', 'aria-label': t('legend.label') });
-  el.slider = h('input#time-slider', { type: 'range', min: 0, max: 0, value: 0, step: 60000, 'aria-label': t('replay.sliderLabel'), disabled: true });
-  el.sliderLabel = h('span#slider-label');
-  el.liveBtn = h('button#go-live', { type: 'button', disabled: st.replayAt == null, onclick: () => goLive() }, t('replay.backToLive'));
-  el.slider.addEventListener('input', () => replayTo(Number(el.slider.value)));
   el.mapDiv ||= h('div#map');
   el.mapDiv.setAttribute('role', 'region');
   el.mapDiv.setAttribute('aria-label', t('map.regionLabel'));
@@ -52,8 +49,8 @@ export function layout() {
   el.panelToggle = h('button.panel-toggle#panel-toggle', { type: 'button', 'aria-controls': 'panel', 'aria-expanded': String(!!st.panelOpen), onclick: () => openPanel(!st.panelOpen) }, t(st.panelOpen ? 'layout.hidePanels' : 'layout.showPanels'));
   el.panel = h('section.panel#panel', { 'aria-label': t('layout.panels'), tabindex: '-1' }, h('div.tabs', { role: 'tablist', 'aria-label': t('layout.panels') }, tabs), el.panelBody);
   el.main = h('main.main', { class: st.panelOpen ? 'panel-open' : null },
-    h('section.map-wrap', { 'aria-label': t('map.label') }, el.mapDiv, el.legend, el.mapStatus, el.readout,
-      h('div.timebar', h('label', { for: 'time-slider' }, t('replay.label')), ' ', el.slider, el.sliderLabel, el.liveBtn)),
+    h('section.map-wrap', { 'aria-label': t('map.label') }, el.mapDiv, el.legend, el.mapStatus, el.readout, measureBox(),
+      timebar()),
     el.panel);
   clear(
     app,
@@ -75,7 +72,6 @@ export function layout() {
     el.error,
     el.main,
   );
-  updateSliderLabel();
 }
 
 /** The panels' sheet on a phone: open (over the map) or closed. */

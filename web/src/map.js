@@ -16,6 +16,7 @@ import { refreshNoticesLayer, refreshDraft } from './notices.js';
 import { openPopup, popupFor } from './popups.js';
 import { refreshIncidentsLayer, trackPointer, INCIDENT_RING } from './overlays.js';
 import { applyVisibility } from './legend.js';
+import { MeasureControl, measuring, addMeasurePoint, refreshMeasure } from './measure.js';
 
 // What a click (or Enter at the centre) opens, topmost first.
 const CLICKABLE = ['incidents', 'units', 'zones-fill', 'lines', 'notices-fill'];
@@ -40,6 +41,7 @@ export function buildMap(countries) {
         notices: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        measure: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       },
       layers: [
         // No background layer: the sea is the map element's CSS background, seen through
@@ -74,6 +76,9 @@ export function buildMap(countries) {
         },
         // Incidents reported with a place: a white dot in a dark red ring, above the units.
         { id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': ['case', ['get', 'selected'], 8, 6], 'circle-color': '#fff', 'circle-stroke-color': INCIDENT_RING, 'circle-stroke-width': ['case', ['get', 'selected'], 4, 3] } },
+        // The measure tool's path: above everything, dark on light land and light on dark.
+        { id: 'measure-line', type: 'line', source: 'measure', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#111', 'line-width': 2.5, 'line-dasharray': [1, 1] } },
+        { id: 'measure-points', type: 'circle', source: 'measure', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#111', 'circle-stroke-width': 2 } },
       ],
     },
     bounds: bboxOf(st.meta.geojson) || [[35.0, 32.5], [36.6, 33.6]],
@@ -92,6 +97,7 @@ export function buildMap(countries) {
     applyVisibility();
     st.mapReady = true;
     el.mapDiv.dataset.ready = 'true';
+    refreshMeasure();
     scheduleUnits(); // units that arrived before the map was ready
     refreshNoticesLayer();
   });
@@ -114,6 +120,10 @@ export function buildMap(countries) {
     el.mapStatus.textContent = t('map.error', { why: e.error?.message || e });
   });
   map.on('click', (e) => {
+    if (measuring()) {
+      addMeasurePoint(e.lngLat);
+      return;
+    }
     if (st.pickPlace) {
       st.pickPlace(e.lngLat);
       return;
@@ -131,7 +141,8 @@ export function buildMap(countries) {
   map.getCanvas().addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
     e.preventDefault();
-    // Drawing a notice's place, or picking an incident's: Enter takes the centre.
+    // Measuring, drawing a notice's place, or picking an incident's: Enter takes the centre.
+    if (measuring()) return addMeasurePoint(map.getCenter());
     if (st.pickPlace) return st.pickPlace(map.getCenter());
     if (st.draft.mode) {
       st.draft.points.push([round6(map.getCenter().lng), round6(map.getCenter().lat)]);
@@ -142,8 +153,8 @@ export function buildMap(countries) {
     openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', t('map.nothingHere')), map.getCanvas());
   });
   for (const layer of ['incidents', 'units', 'zones-fill', 'lines']) {
-    map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : 'pointer'));
-    map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = st.draft.mode ? 'crosshair' : ''));
+    map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode || measuring() ? 'crosshair' : 'pointer'));
+    map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = st.draft.mode || measuring() ? 'crosshair' : ''));
   }
   return map;
 }
@@ -161,8 +172,10 @@ export function placeControls() {
     new maplibregl.NavigationControl({ showCompass: false }),
     new maplibregl.ScaleControl({ unit: 'metric' }),
     new maplibregl.AttributionControl({ compact: true, customAttribution: 'Natural Earth (world-atlas)' }),
+    new MeasureControl(),
   ];
   map.addControl(st.mapControls[0], `top-${side}`);
+  map.addControl(st.mapControls[3], `top-${side}`);
   map.addControl(st.mapControls[1], `bottom-${side}`);
   map.addControl(st.mapControls[2], `bottom-${side}`);
   map.getCanvas().setAttribute('aria-label', t('map.canvasLabel'));

@@ -3,6 +3,7 @@ import { session, st, el, word } from './state.js';
 import { t, localName } from './i18n.js';
 import { showFeature, showUnit } from './popups.js';
 import { unitsInBreach } from './units.js';
+import { exportButtons, exportUnits } from './exportui.js';
 
 // ---------------------------------------------------------------- map items (the map by keyboard)
 
@@ -48,7 +49,7 @@ export function renderMapItems() {
     breachList.length
       ? h('ul.items#breach-units', breachList.slice(0, 200).map((u) => h('li', unitButton(u, inBreach.get(u)))))
       : h('p.empty#breach-units-empty', st.unitRows.size ? t('mapitems.noneInBreach') : session.role === 'observer' ? t('mapitems.observerNoUnits') : t('mapitems.noUnits')),
-    st.unitRows.size ? [h('h2', h('label', { for: 'unit-search' }, t('mapitems.findUnit'))), search, results] : null,
+    st.unitRows.size ? [h('h2', h('label', { for: 'unit-search' }, t('mapitems.findUnit'))), search, results, exportButtons('units-export', t('export.units'), exportUnits)] : null,
     h('h2', t('mapitems.features', { n: num(features.length) })),
     h('ul.items#map-features', features.map((f) => {
       const name = localName(f.properties, f.properties.id);

@@ -3,6 +3,7 @@ import { session, UNITS_POLL_MS, st, el } from './state.js';
 import { t } from './i18n.js';
 import { render } from './layout.js';
 import { DENSE_UNITS, unitDots } from './map.js';
+import { updateSlider } from './replay.js';
 
 // ---------------------------------------------------------------- units, breaches, replay
 
@@ -201,11 +202,3 @@ export function updateClock() {
   clear(el.clock, st.engineTime ? time(st.engineTime) : t('header.noReports'));
 }
 
-export function updateSlider() {
-  if (!st.engineTime || st.historyFrom == null) return;
-  const max = Date.parse(st.engineTime);
-  el.slider.min = String(st.historyFrom);
-  el.slider.max = String(max);
-  el.slider.disabled = max <= st.historyFrom;
-  if (st.replayAt == null) el.slider.value = String(max);
-}
