@@ -82,7 +82,8 @@ export function goLive() {
 function showPlaying() {
   if (!el.playBtn) return;
   el.playBtn.setAttribute('aria-pressed', String(st.play.on));
-  el.playBtn.textContent = st.play.on ? `❚❚ ${t('replay.pause')}` : `▶ ${t('replay.play')}`;
+  // The word goes on a phone (visually: it stays the button's name).
+  clear(el.playBtn, h('span', { 'aria-hidden': 'true' }, st.play.on ? '❚❚' : '▶'), ' ', h('span.play-label', t(st.play.on ? 'replay.pause' : 'replay.play')));
   el.timebar?.setAttribute('data-playing', String(st.play.on));
 }
 
