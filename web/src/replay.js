@@ -98,6 +98,13 @@ export function play() {
   step();
 }
 
+/** Signed out: nothing plays on, and the next principal starts live over the whole period. */
+export function resetReplay() {
+  pause();
+  st.replayAt = null;
+  st.replayWindow = { from: null, until: null };
+}
+
 export function pause() {
   st.play.on = false;
   clearTimeout(st.play.timer);

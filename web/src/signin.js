@@ -4,6 +4,9 @@ import { session, app, st, el } from './state.js';
 import { t, languageChooser } from './i18n.js';
 import { themeChooser } from './theme.js';
 import { start } from './main.js';
+import { resetReplay } from './replay.js';
+import { resetTriage } from './triage.js';
+import { setMeasuring } from './measure.js';
 
 // ---------------------------------------------------------------- sign-in
 
@@ -63,6 +66,9 @@ session.onExpired = () => {
 };
 
 export function stop() {
+  resetReplay();
+  resetTriage();
+  setMeasuring(false);
   st.stream?.close();
   st.stream = null;
   clearInterval(st.pollTimer);

@@ -11,6 +11,14 @@ import { confirmAct } from './confirm.js';
 st.triage = { status: '', rule: '', party: '', category: '', q: '', sort: 'opened' };
 st.triageSelected = new Set();
 
+/** Signed out: the next principal starts with no filter and nothing selected. */
+export function resetTriage() {
+  st.triage = { status: '', rule: '', party: '', category: '', q: '', sort: 'opened' };
+  st.triageSelected.clear();
+  st.bulkNote = '';
+  st.bulkStatus = '';
+}
+
 /** The words an incident is found by in the search box. */
 function haystack(i) {
   const d = i.draft || i;

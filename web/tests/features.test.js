@@ -161,6 +161,12 @@ test('replay: play, pause, speed and a window over the recorded period', { timeo
   assert.match(await page.textContent('#replay-play'), /تشغيل/);
   await shot(page, 'f3-replay-ar');
   await page.selectOption('#lang', 'en');
+  // Signing out while it plays stops it: the next principal starts live.
+  await page.click('#replay-play');
+  await page.waitForSelector('#replay-play[aria-pressed=true]');
+  await page.click('#signout');
+  await page.waitForSelector('#signin-key');
+  assert.deepEqual(await st(page, () => [window.__truceline.play.on, window.__truceline.replayAt, window.__truceline.replayWindow.from]), [false, null, null]);
   assert.deepEqual(errors, []);
 });
 
