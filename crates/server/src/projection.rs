@@ -1,5 +1,5 @@
 //! The server's tables as a projection of the ledger. The ledger is the record; notices,
-//! incidents and their feed items are what its entries say, applied in index order by
+//! incidents, webhooks and their feed items are what its entries say, applied in index order by
 //! [`Projector::catch_up`], the one code path for live operation, for opening after a
 //! crash and for `serve --rebuild`.
 //!
@@ -52,6 +52,10 @@ pub enum Change {
     Escalation {
         notice: String,
         why: String,
+    },
+    /// A hook registered or removed: delivery state, no feed item.
+    Webhook {
+        id: String,
     },
 }
 
@@ -123,6 +127,7 @@ impl Context {
 pub struct Book {
     pub notices: BTreeMap<String, Notice>,
     pub incidents: Incidents,
+    pub hooks: crate::webhooks::Registry,
     /// The first ledger index not applied.
     pub next: u64,
 }
@@ -187,6 +192,14 @@ impl Projector {
                 }
             }
             book.incidents.by_id.insert(i.id.clone(), i);
+        }
+        for doc in store.docs(DocKind::Webhook)? {
+            let h: crate::webhooks::Hook =
+                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
+                    kind: "webhook",
+                    why: e.to_string(),
+                })?;
+            book.hooks.by_id.insert(h.id.clone(), h);
         }
         let feed_mark = store.last_feed_source()?;
         let projector = Arc::new(Projector {
@@ -279,6 +292,8 @@ impl Projector {
             crate::notices::projection::apply(&mut book.notices, index, entry, &self.ctx)
         } else if kind.starts_with("incident/") || kind == "engine/events" {
             crate::incidents::projection::apply(&mut book.incidents, index, entry, &self.ctx)
+        } else if kind.starts_with("webhook/") {
+            crate::webhooks::projection::apply(&mut book.hooks, index, entry, &self.ctx)
         } else {
             Ok(Vec::new())
         };
@@ -295,6 +310,7 @@ impl Projector {
     ) -> Vec<(DocKind, String, String)> {
         let mut notices: BTreeMap<&str, ()> = BTreeMap::new();
         let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut hooks: BTreeMap<&str, ()> = BTreeMap::new();
         for (_, _, changes) in applied {
             for c in changes {
                 match c {
@@ -303,6 +319,9 @@ impl Projector {
                     }
                     Change::Incident { id, .. } => {
                         incidents.insert(id, ());
+                    }
+                    Change::Webhook { id } => {
+                        hooks.insert(id, ());
                     }
                     Change::Escalation { .. } => {}
                 }
@@ -324,6 +343,15 @@ impl Projector {
                     DocKind::Incident,
                     i.id.clone(),
                     serde_json::to_string(i).unwrap_or_default(),
+                ));
+            }
+        }
+        for id in hooks.keys() {
+            if let Some(h) = book.hooks.by_id.get(*id) {
+                out.push((
+                    DocKind::Webhook,
+                    h.id.clone(),
+                    serde_json::to_string(h).unwrap_or_default(),
                 ));
             }
         }
@@ -361,7 +389,7 @@ impl Projector {
             source: Some(index),
         };
         match change {
-            Change::NoticeMade { .. } => Vec::new(),
+            Change::NoticeMade { .. } | Change::Webhook { .. } => Vec::new(),
             Change::Notice { id, note } => {
                 let Some(n) = book.notices.get(id) else {
                     return Vec::new();

@@ -214,8 +214,8 @@ impl AppState {
         let mech = Arc::new(Mechanism::new(
             Arc::clone(&agreement),
             policy,
-            recorder,
-            projector,
+            Arc::clone(&recorder),
+            Arc::clone(&projector),
             Arc::clone(&disclosure),
             Arc::clone(&config.clock),
         ));
@@ -225,8 +225,6 @@ impl AppState {
         std::fs::write(config.data_dir.join(VERIFIER_KEYRING), &verifier_keyring)
             .map_err(|err| e("writing the verifier keyring", &err))?;
         secure_data_dir(&config.data_dir).map_err(|err| e("securing the data directory", &err))?;
-        let hooks = crate::webhooks::Hooks::load(store.as_ref())
-            .map_err(|err| e("loading webhooks", &err))?;
         let webhook_tls =
             crate::webhooks::tls_config(webhook_ca).map_err(|err| e("webhook TLS", &err))?;
         // Tokens and challenges live in real time, whatever clock the mechanism runs on
@@ -242,15 +240,16 @@ impl AppState {
             tracker: Arc::clone(&tracker),
             clock: Arc::clone(&config.clock),
         });
-        let webhooks = Arc::new(crate::webhooks::Delivery {
-            hooks,
-            agreement: Arc::clone(&agreement),
-            feed: Arc::clone(&feed),
-            store: Arc::clone(&store),
-            clock: Arc::clone(&config.clock),
-            log_key: config.log_key.clone(),
-            tls: webhook_tls,
-        });
+        let webhooks = Arc::new(crate::webhooks::Delivery::new(
+            projector,
+            recorder,
+            Arc::clone(&agreement),
+            Arc::clone(&feed),
+            Arc::clone(&store),
+            Arc::clone(&config.clock),
+            config.log_key.clone(),
+            webhook_tls,
+        ));
         Ok(Arc::new(AppState {
             auth,
             console,

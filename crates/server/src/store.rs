@@ -58,7 +58,8 @@ pub trait Store: Send + Sync {
         docs: &[(DocKind, String, String)],
         next: u64,
     ) -> Result<(), StoreError>;
-    /// Drops the projections (notices, incidents, position) to rebuild them.
+    /// Drops the projections (notices, incidents, webhooks, position) to rebuild them;
+    /// the feed and the hooks' cursors are delivery state and stay.
     fn clear_projection(&self) -> Result<(), StoreError>;
     /// The highest ledger index a feed item tells of (0 when none does).
     fn last_feed_source(&self) -> Result<u64, StoreError>;
@@ -222,7 +223,7 @@ impl Store for SqliteStore {
 
     fn clear_projection(&self) -> Result<(), StoreError> {
         self.w().execute_batch(
-            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM projection; COMMIT;",
+            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM webhooks; DELETE FROM projection; COMMIT;",
         )?;
         Ok(())
     }

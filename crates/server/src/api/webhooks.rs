@@ -28,9 +28,7 @@ async fn create_hook(
 }
 
 async fn list_hooks(State(s): S, who: Principal) -> Json<Value> {
-    Json(
-        json!({"items": s.webhooks.hooks.list_for(&who), "log_key": s.ledger.log_key().to_string()}),
-    )
+    Json(json!({"items": s.webhooks.list_for(&who), "log_key": s.ledger.log_key().to_string()}))
 }
 
 async fn delete_hook(State(s): S, who: Principal, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -1,8 +1,6 @@
-//! Webhooks: each hook gets, in feed order and at least once, every feed item its owner may
-//! see, POSTed as JSON and signed with the log key. The feed is the durable outbox and a
-//! hook's cursor (in the store) is the last item it acknowledged with a 2xx, so a restart
-//! resumes where delivery stopped. Each hook has its own task: a dead endpoint backs off
-//! (0.5 s doubling to 60 s) without slowing any other hook.
+//! Delivering webhooks: each hook has its own task, which reads its owner's view of the
+//! feed after its cursor, POSTs each item and moves the cursor on a 2xx. A dead endpoint
+//! backs off (0.5 s doubling to 60 s) without slowing any other hook.
 //!
 //! Endpoints are `http://` or `https://`. TLS is rustls (ring): the server trusts the
 //! Mozilla roots (webpki-roots) and whatever CAs the operator adds (`truceline serve
@@ -22,66 +20,27 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::pki_types::CertificateDer;
-use serde::{Deserialize, Serialize};
-use truceline_engine::agreement::Role;
 
 use crate::access::Principal;
+use crate::acts::Recorder;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::feed::Feed;
-use crate::store::{DocKind, Store, StoreError};
+use crate::projection::Projector;
+use crate::store::Store;
 
-pub const MAX_HOOKS: usize = 256;
-pub const MAX_HOOKS_PER_OWNER: usize = 8;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hook {
-    pub id: String,
-    pub owner: String,
-    pub url: String,
-    pub created_at: String,
-}
-
-#[derive(Default)]
-pub struct Hooks {
-    hooks: Mutex<HashMap<String, (Hook, Arc<AtomicBool>)>>,
-}
-
-impl Hooks {
-    pub fn load(store: &dyn Store) -> Result<Hooks, StoreError> {
-        let hooks = Hooks::default();
-        for doc in store.docs(DocKind::Webhook)? {
-            let h: Hook =
-                serde_json::from_str(&doc).map_err(|e| StoreError(format!("webhook: {e}")))?;
-            hooks
-                .lock()
-                .insert(h.id.clone(), (h, Arc::new(AtomicBool::new(true))));
-        }
-        Ok(hooks)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Hook, Arc<AtomicBool>)>> {
-        self.hooks.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn list_for(&self, who: &Principal) -> Vec<Hook> {
-        let mut v: Vec<Hook> = self
-            .lock()
-            .values()
-            .filter(|(h, _)| h.owner == who.id)
-            .map(|(h, _)| h.clone())
-            .collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
-    }
-}
-
-/// What webhook delivery needs, and no more: the hooks, the feed it reads, the store of
-/// cursors, the clock and the log key that signs each delivery.
+/// What webhooks need, and no more: the registry's projection and the recorder that
+/// changes it, the feed they read, the store of cursors, the clock and the log key that
+/// signs each delivery.
 pub struct Delivery {
-    pub hooks: Hooks,
+    pub projector: Arc<Projector>,
+    pub recorder: Arc<Recorder>,
+    /// The delivery task of each live hook, by id: cleared to stop it.
+    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    changes: Mutex<()>,
     pub agreement: Arc<truceline_engine::Agreement>,
     pub feed: Arc<Feed>,
     pub store: Arc<dyn Store>,
@@ -90,11 +49,75 @@ pub struct Delivery {
     pub tls: Arc<rustls::ClientConfig>,
 }
 
-/// Starts a delivery task for every hook.
+impl Delivery {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        projector: Arc<Projector>,
+        recorder: Arc<Recorder>,
+        agreement: Arc<truceline_engine::Agreement>,
+        feed: Arc<Feed>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        log_key: truceline_ledger::keys::SignerKey,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Delivery {
+        Delivery {
+            projector,
+            recorder,
+            running: Mutex::new(HashMap::new()),
+            changes: Mutex::new(()),
+            agreement,
+            feed,
+            store,
+            clock,
+            log_key,
+            tls,
+        }
+    }
+
+    /// Serialises registrations and removals.
+    pub(super) fn lock_changes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.changes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<AtomicBool>>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn project(&self) -> ApiResult<()> {
+        self.projector
+            .catch_up()
+            .map_err(|e| ApiError::unavailable(format!("the projection stopped: {e}")))
+    }
+
+    /// The live hooks of `who`.
+    pub fn list_for(&self, who: &Principal) -> Vec<super::Hook> {
+        self.projector.read(|b| b.hooks.list_for(who))
+    }
+
+    /// Starts the hook's delivery task unless it runs already.
+    pub(super) fn start_hook(self: &Arc<Self>, hook: &super::Hook) {
+        let mut running = self.running();
+        if running.contains_key(&hook.id) {
+            return;
+        }
+        let live = Arc::new(AtomicBool::new(true));
+        running.insert(hook.id.clone(), Arc::clone(&live));
+        tokio::spawn(deliver(Arc::clone(self), hook.clone(), live));
+    }
+
+    pub(super) fn stop_hook(&self, id: &str) {
+        if let Some(live) = self.running().remove(id) {
+            live.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Starts a delivery task for every live hook of the registry.
 pub fn start(state: Arc<Delivery>) {
-    let hooks: Vec<(Hook, Arc<AtomicBool>)> = state.hooks.lock().values().cloned().collect();
-    for (hook, live) in hooks {
-        tokio::spawn(deliver(Arc::clone(&state), hook, live));
+    let hooks: Vec<super::Hook> = state.projector.read(|b| b.hooks.live().cloned().collect());
+    for hook in hooks {
+        state.start_hook(&hook);
     }
 }
 
@@ -150,7 +173,7 @@ fn client(tls: &rustls::ClientConfig) -> HookClient {
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
 }
 
-fn check_url(url: &str) -> ApiResult<()> {
+pub(super) fn check_url(url: &str) -> ApiResult<()> {
     let ok = url.len() <= 2048
         && (url.starts_with("http://") || url.starts_with("https://"))
         && url.parse::<hyper::Uri>().is_ok_and(|u| u.host().is_some());
@@ -158,59 +181,6 @@ fn check_url(url: &str) -> ApiResult<()> {
         return Err(ApiError::unprocessable(
             "url: an absolute http:// or https:// URL",
         ));
-    }
-    Ok(())
-}
-
-pub fn create(state: &Arc<Delivery>, who: &Principal, url: String) -> ApiResult<Hook> {
-    if who.role == Role::Observer {
-        return Err(ApiError::forbidden(
-            "observers read the summary; they do not subscribe hooks",
-        ));
-    }
-    check_url(&url)?;
-    let mut hooks = state.hooks.lock();
-    if hooks.len() >= MAX_HOOKS
-        || hooks.values().filter(|(h, _)| h.owner == who.id).count() >= MAX_HOOKS_PER_OWNER
-    {
-        return Err(ApiError::conflict("too many webhooks"));
-    }
-    let mut raw = [0u8; 8];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut raw);
-    let hook = Hook {
-        id: format!("H-{}", hex::encode(raw)),
-        owner: who.id.clone(),
-        url,
-        created_at: crate::clock::rfc3339_ms(state.clock.now_ms()),
-    };
-    // New hooks start at the present: they are for what happens from now on.
-    let json = serde_json::to_string(&hook).map_err(|e| ApiError::internal(e.to_string()))?;
-    state
-        .store
-        .set_cursor(&hook.id, state.feed.last_id())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    state
-        .store
-        .put_doc(DocKind::Webhook, &hook.id, &json)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let live = Arc::new(AtomicBool::new(true));
-    hooks.insert(hook.id.clone(), (hook.clone(), Arc::clone(&live)));
-    tokio::spawn(deliver(Arc::clone(state), hook.clone(), live));
-    Ok(hook)
-}
-
-pub fn delete(state: &Arc<Delivery>, who: &Principal, id: &str) -> ApiResult<()> {
-    let mut hooks = state.hooks.lock();
-    match hooks.get(id) {
-        Some((h, _)) if h.owner == who.id => {}
-        _ => return Err(ApiError::not_found(format!("no webhook {id:?} of yours"))),
-    }
-    state
-        .store
-        .delete_doc(DocKind::Webhook, id)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    if let Some((_, live)) = hooks.remove(id) {
-        live.store(false, Ordering::SeqCst);
     }
     Ok(())
 }
@@ -226,7 +196,7 @@ pub fn signature(state: &Delivery, t_ms: i64, id: u64, body: &[u8]) -> String {
     )
 }
 
-async fn deliver(state: Arc<Delivery>, hook: Hook, live: Arc<AtomicBool>) {
+async fn deliver(state: Arc<Delivery>, hook: super::Hook, live: Arc<AtomicBool>) {
     let Some(role) = state
         .agreement
         .parties
@@ -242,7 +212,11 @@ async fn deliver(state: Arc<Delivery>, hook: Hook, live: Arc<AtomicBool>) {
     };
     let client = client(&state.tls);
     let mut rx = state.feed.subscribe();
-    let mut cursor = state.store.cursor(&hook.id).unwrap_or(0);
+    // A cursor lost with a rebuilt store resumes at the registration's feed position.
+    let mut cursor = match state.store.cursor(&hook.id) {
+        Ok(0) | Err(_) => hook.from_feed,
+        Ok(c) => c.max(hook.from_feed),
+    };
     let mut backoff = Duration::from_millis(500);
     while live.load(Ordering::SeqCst) {
         let (items, scanned) = state.feed.visible_after(&owner, cursor, 256);
