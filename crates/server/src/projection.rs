@@ -57,6 +57,12 @@ pub enum Change {
     Webhook {
         id: String,
     },
+    /// An `engine/events` entry's events, told again when the feed was lost (live, the
+    /// engine thread publishes them itself, before their entry commits).
+    Events {
+        audience: Audience,
+        events: Vec<serde_json::Value>,
+    },
 }
 
 /// What the domain projections need to know of the agreement.
@@ -151,6 +157,9 @@ pub struct Projector {
     ctx: Context,
     /// The highest ledger index whose feed items are published.
     feed_mark: Mutex<u64>,
+    /// When the feed was empty at open but the ledger was not (the feed was lost), the
+    /// ledger's size then: the events of entries below it are told again. 0 otherwise.
+    retell_events_below: u64,
     /// Background catch-up requests (engine incidents after a batch).
     poke: (Mutex<bool>, Condvar),
 }
@@ -164,6 +173,19 @@ impl Projector {
         disclosure: Arc<Disclosure>,
         ctx: Context,
     ) -> Result<Arc<Projector>, ProjectionError> {
+        // A new server's ledger holds only the agreement's entry; more than that with an
+        // empty feed means the feed is gone: the projections are rebuilt, which tells it
+        // again from the record.
+        let retell_events_below = if store.last_feed_id()? == 0 && ledger.size() > 1 {
+            tracing::warn!(
+                "the feed is empty but the ledger holds {} entries: rebuilding the projections, which tells the feed again",
+                ledger.size()
+            );
+            store.clear_projection()?;
+            ledger.size()
+        } else {
+            0
+        };
         let mut book = Book {
             next: store.projection_next()?,
             ..Book::default()
@@ -210,6 +232,7 @@ impl Projector {
             disclosure,
             ctx,
             feed_mark: Mutex::new(feed_mark),
+            retell_events_below,
             poke: (Mutex::new(false), Condvar::new()),
         });
         projector.catch_up()?;
@@ -240,13 +263,22 @@ impl Projector {
         &self.ctx
     }
 
+    /// Whether the feed was lost and told again from the ledger at open (its ids are new).
+    pub fn feed_was_retold(&self) -> bool {
+        self.retell_events_below > 0
+    }
+
     /// Applies every ledger entry not yet applied, in order; stores each batch with the
     /// new position in one transaction after publishing its feed items.
     pub fn catch_up(&self) -> Result<(), ProjectionError> {
         let mut book = self.lock();
         loop {
             let from = book.next;
-            let mut applied: Vec<(u64, i64, Vec<Change>)> = Vec::new();
+            let mut applied: Vec<Vec<Change>> = Vec::new();
+            // Each entry's feed items are made as soon as it is applied, so that they show
+            // the state it made (a notice given, not yet relayed), not the batch's last.
+            let mut items: Vec<NewItem> = Vec::new();
+            let mark = *self.feed_mark.lock().unwrap_or_else(|e| e.into_inner());
             let mut count = 0usize;
             let mut last = from;
             let result = self
@@ -257,9 +289,21 @@ impl Projector {
                     }
                     count += 1;
                     last = index + 1;
-                    let changes = self.apply_one(&mut book, index, &entry);
+                    // Live, an entry's events reach the feed before what it changes.
+                    let mut changes: Vec<Change> = if index < self.retell_events_below {
+                        retold_events(&entry).into_iter().collect()
+                    } else {
+                        Vec::new()
+                    };
+                    changes.extend(self.apply_one(&mut book, index, &entry));
                     if !changes.is_empty() {
-                        applied.push((index, entry.draft().time_ms as i64, changes));
+                        if index > mark {
+                            let time_ms = entry.draft().time_ms as i64;
+                            for c in &changes {
+                                items.extend(self.items_for(&book, index, time_ms, c));
+                            }
+                        }
+                        applied.push(changes);
                     }
                     Ok(())
                 });
@@ -271,7 +315,7 @@ impl Projector {
             if last == from {
                 return Ok(());
             }
-            self.publish(&book, &applied);
+            self.publish(items, last - 1);
             let docs = Self::changed_docs(&book, &applied);
             self.store.commit_projection(&docs, last)?;
             book.next = last;
@@ -304,14 +348,11 @@ impl Projector {
         })
     }
 
-    fn changed_docs(
-        book: &Book,
-        applied: &[(u64, i64, Vec<Change>)],
-    ) -> Vec<(DocKind, String, String)> {
+    fn changed_docs(book: &Book, applied: &[Vec<Change>]) -> Vec<(DocKind, String, String)> {
         let mut notices: BTreeMap<&str, ()> = BTreeMap::new();
         let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
         let mut hooks: BTreeMap<&str, ()> = BTreeMap::new();
-        for (_, _, changes) in applied {
+        for changes in applied {
             for c in changes {
                 match c {
                     Change::Notice { id, .. } | Change::NoticeMade { id } => {
@@ -323,7 +364,7 @@ impl Projector {
                     Change::Webhook { id } => {
                         hooks.insert(id, ());
                     }
-                    Change::Escalation { .. } => {}
+                    Change::Escalation { .. } | Change::Events { .. } => {}
                 }
             }
         }
@@ -358,22 +399,11 @@ impl Projector {
         out
     }
 
-    /// Publishes the feed items of the changes of entries past the feed's mark, and waits
-    /// until they are durable.
-    fn publish(&self, book: &Book, applied: &[(u64, i64, Vec<Change>)]) {
+    /// Publishes the feed items of the entries up to `last` applied (those past the
+    /// feed's mark), and waits until they are durable.
+    fn publish(&self, items: Vec<NewItem>, last: u64) {
         let mut mark = self.feed_mark.lock().unwrap_or_else(|e| e.into_inner());
-        let mut items = Vec::new();
-        for (index, time_ms, changes) in applied {
-            if *index <= *mark {
-                continue;
-            }
-            for c in changes {
-                items.extend(self.items_for(book, *index, *time_ms, c));
-            }
-        }
-        if let Some(last) = applied.last() {
-            *mark = (*mark).max(last.0);
-        }
+        *mark = (*mark).max(last);
         if !items.is_empty() {
             self.feed.publish_durable(items);
         }
@@ -390,6 +420,10 @@ impl Projector {
         };
         match change {
             Change::NoticeMade { .. } | Change::Webhook { .. } => Vec::new(),
+            Change::Events { audience, events } => events
+                .iter()
+                .map(|e| item("event", (audience.clone(), e.clone())))
+                .collect(),
             Change::Notice { id, note } => {
                 let Some(n) = book.notices.get(id) else {
                     return Vec::new();
@@ -450,6 +484,23 @@ impl Projector {
             })
             .map(|_| ())
     }
+}
+
+/// The events of an `engine/events` entry as the feed items the engine thread made of
+/// them: one entry per view, so its ledger audience is the view's readers (a copy is for
+/// them alone).
+fn retold_events(entry: &truceline_ledger::envelope::Entry) -> Option<Change> {
+    let d = entry.draft();
+    if d.kind != "engine/events" {
+        return None;
+    }
+    let events = d.body.get("events")?.as_array()?.clone();
+    let readers = d.audience.iter().cloned();
+    let audience = match d.body.get("view").and_then(|v| v.as_str()) {
+        Some("copy") => Audience::only(readers),
+        _ => Audience::ids(readers),
+    };
+    Some(Change::Events { audience, events })
 }
 
 /// Why a scan stopped early.

@@ -69,7 +69,10 @@ pub trait Store: Send + Sync {
     /// Items with id > `after`, at most `limit`, in id order.
     fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError>;
     fn last_feed_id(&self) -> Result<u64, StoreError>;
-    fn cursor(&self, hook: &str) -> Result<u64, StoreError>;
+    /// Where a hook's delivery has got to; `None` when no cursor is stored.
+    fn cursor(&self, hook: &str) -> Result<Option<u64>, StoreError>;
+    /// The last feed item told of an entry before ledger index `source` (0 when none).
+    fn last_feed_id_before_source(&self, source: u64) -> Result<u64, StoreError>;
     fn set_cursor(&self, hook: &str, delivered: u64) -> Result<(), StoreError>;
 }
 
@@ -228,6 +231,19 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn last_feed_id_before_source(&self, source: u64) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .feed_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .query_row(
+                "SELECT MAX(id) FROM feed WHERE source < ?1",
+                params![source as i64],
+                |r| r.get(0),
+            )?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
     fn last_feed_source(&self) -> Result<u64, StoreError> {
         let v: Option<i64> = self
             .feed_read
@@ -310,7 +326,7 @@ impl Store for SqliteStore {
         Ok(id.unwrap_or(0) as u64)
     }
 
-    fn cursor(&self, hook: &str) -> Result<u64, StoreError> {
+    fn cursor(&self, hook: &str) -> Result<Option<u64>, StoreError> {
         let v: Option<i64> = self
             .r()
             .query_row(
@@ -319,7 +335,7 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(v.unwrap_or(0) as u64)
+        Ok(v.map(|v| v as u64))
     }
 
     fn set_cursor(&self, hook: &str, delivered: u64) -> Result<(), StoreError> {

@@ -78,8 +78,11 @@ impl Store for Gated {
     fn last_feed_id(&self) -> Result<u64, StoreError> {
         self.inner.last_feed_id()
     }
-    fn cursor(&self, hook: &str) -> Result<u64, StoreError> {
+    fn cursor(&self, hook: &str) -> Result<Option<u64>, StoreError> {
         self.inner.cursor(hook)
+    }
+    fn last_feed_id_before_source(&self, source: u64) -> Result<u64, StoreError> {
+        self.inner.last_feed_id_before_source(source)
     }
     fn set_cursor(&self, hook: &str, delivered: u64) -> Result<(), StoreError> {
         self.inner.set_cursor(hook, delivered)

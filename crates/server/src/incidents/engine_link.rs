@@ -104,7 +104,7 @@ pub fn apply(
                         link.last_breach_ms = t_ms;
                         link.cleared_at = None;
                     }
-                    i.ledger.push(index);
+                    i.cite(index);
                     out.push(Change::Incident {
                         id: i.id.clone(),
                         note: "repeated",
@@ -121,7 +121,7 @@ pub fn apply(
             if let Some(link) = &mut i.engine {
                 link.cleared_at = Some(t.clone());
             }
-            i.ledger.push(index);
+            i.cite(index);
             out.push(Change::Incident {
                 id: i.id.clone(),
                 note: "condition cleared",

@@ -233,6 +233,14 @@ pub fn engine_incident_id(index: u64, event: usize) -> String {
 }
 
 impl Incident {
+    /// Names ledger entry `index` among this incident's, once: one `engine/events` entry
+    /// may carry a breach and its clearing.
+    pub fn cite(&mut self, index: u64) {
+        if self.ledger.last() != Some(&index) {
+            self.ledger.push(index);
+        }
+    }
+
     pub fn audience(&self) -> Audience {
         let mut ids = self.about.clone();
         ids.push(self.reporter.clone());

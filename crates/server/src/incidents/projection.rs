@@ -60,7 +60,7 @@ pub fn apply(
             .get_mut(id)
             .ok_or_else(|| format!("names incident {id:?}, which no entry made"))?;
         f(i)?;
-        i.ledger.push(index);
+        i.cite(index);
         Ok(vec![Change::Incident {
             id: id.to_owned(),
             note,

@@ -214,8 +214,8 @@ async fn deliver(state: Arc<Delivery>, hook: super::Hook, live: Arc<AtomicBool>)
     let mut rx = state.feed.subscribe();
     // A cursor lost with a rebuilt store resumes at the registration's feed position.
     let mut cursor = match state.store.cursor(&hook.id) {
-        Ok(0) | Err(_) => hook.from_feed,
-        Ok(c) => c.max(hook.from_feed),
+        Ok(Some(c)) => c,
+        Ok(None) | Err(_) => hook.from_feed,
     };
     let mut backoff = Duration::from_millis(500);
     while live.load(Ordering::SeqCst) {

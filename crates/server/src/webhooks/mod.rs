@@ -56,6 +56,11 @@ pub fn hook_id(index: u64) -> String {
     format!("H-{index}")
 }
 
+/// The ledger index of the entry that registered hook `id`.
+pub fn registration_index(id: &str) -> Option<u64> {
+    id.strip_prefix("H-")?.parse().ok()
+}
+
 /// The registry: every hook ever registered, by id (removed ones kept, marked).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Registry {
