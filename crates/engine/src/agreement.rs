@@ -64,6 +64,22 @@ pub struct Party {
 pub struct Category {
     pub id: String,
     pub name: String,
+    /// How maps draw its units: a MIL-STD-2525 / APP-6 symbol identification code, if the
+    /// agreement gives one ([`is_symbol_code`]).
+    pub symbol: Option<String>,
+}
+
+/// A MIL-STD-2525 / APP-6 symbol identification code as `milsymbol` reads it: 15
+/// characters of `A-Z`, `0-9`, `*` and `-` (2525C, APP-6B), or 20 or 30 digits (2525D
+/// and E, APP-6D). What it depicts is the map's business; the engine only keeps it.
+pub fn is_symbol_code(code: &str) -> bool {
+    match code.len() {
+        15 => code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'*' || b == b'-'),
+        20 | 30 => code.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 #[derive(Debug)]
@@ -248,6 +264,8 @@ struct PartyDoc {
 struct CategoryDoc {
     id: String,
     name: String,
+    #[serde(default)]
+    symbol: Option<String>,
 }
 
 /// Every key any rule kind takes; which ones a kind needs is checked by hand so that the
@@ -440,13 +458,24 @@ impl AgreementSource {
             .categories
             .iter()
             .map(|c| {
+                let at = Some(c.span().start);
                 let c = c.get_ref();
-                Category {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
+                match &c.symbol {
+                    Some(code) if !is_symbol_code(code) => Err(self.error(
+                        at,
+                        Problem::BadSymbol {
+                            category: c.id.clone(),
+                            symbol: code.clone(),
+                        },
+                    )),
+                    _ => Ok(Category {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                        symbol: c.symbol.clone(),
+                    }),
                 }
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
 
         let feature_index: HashMap<&str, FeatureIndex> = features
             .iter()

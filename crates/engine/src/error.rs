@@ -58,6 +58,8 @@ pub enum Problem {
         id: String,
         shape: &'static str,
     },
+    #[error("category {category:?}: symbol {symbol:?} must be a MIL-STD-2525 / APP-6 symbol code: 15 characters of A-Z, 0-9, * and - (2525C, APP-6B) or 20 or 30 digits (2525D/E, APP-6D)")]
+    BadSymbol { category: String, symbol: String },
     #[error("{what} {id:?} is declared twice")]
     DeclaredTwice { what: &'static str, id: String },
     /// (The details are boxed: they are larger than the rest.)

@@ -275,3 +275,25 @@ fn report_errors_are_typed_and_display_as_before() {
         }
     );
 }
+
+#[test]
+fn a_category_symbol_is_a_symbol_code_or_refused_with_its_line() {
+    let zones = collection(&feature("sq", SQUARE));
+    for good in ["SUGPUCA--------", "10031000001211000000"] {
+        let toml =
+            format!("{HEAD}[[categories]]\nid = \"tank\"\nname = \"Tanks\"\nsymbol = \"{good}\"\n");
+        let agreement = load(&toml, &zones).unwrap();
+        assert_eq!(agreement.categories[0].symbol.as_deref(), Some(good));
+    }
+    let toml =
+        format!("{HEAD}[[categories]]\nid = \"tank\"\nname = \"Tanks\"\nsymbol = \"tank\"\n");
+    let err = load(&toml, &zones).unwrap_err();
+    assert_eq!(
+        err.problem,
+        Problem::BadSymbol {
+            category: "tank".into(),
+            symbol: "tank".into()
+        }
+    );
+    assert_eq!(err.line, Some(HEAD.lines().count() + 1), "{err}");
+}

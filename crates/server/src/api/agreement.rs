@@ -12,7 +12,7 @@ async fn agreement(State(s): S, _who: Principal) -> Json<Value> {
     Json(json!({
         "id": a.id, "title": a.title, "version": a.version,
         "parties": a.parties.iter().map(|p| json!({"id": p.id, "name": p.name, "role": p.role.as_str()})).collect::<Vec<_>>(),
-        "categories": a.categories.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
+        "categories": a.categories.iter().map(|c| json!({"id": c.id, "name": c.name, "symbol": c.symbol})).collect::<Vec<_>>(),
         "features": a.features.iter().map(|f| json!({"id": f.id, "name": f.name, "geometry": f.geometry_json})).collect::<Vec<_>>(),
         "rules": a.rules.iter().map(|r| json!({"id": r.id, "kind": r.kind.name(),
             "active_from": r.active_from.map(|t| t.to_string()), "active_until": r.active_until.map(|t| t.to_string())})).collect::<Vec<_>>(),
