@@ -1,6 +1,7 @@
 //! The web console: the front end built from `web/` (embedded at compile time by
-//! `build.rs` from the committed `web/dist`), served at `/`, and the two read-only routes
-//! the map needs that the API does not give:
+//! `build.rs` from the committed `web/dist`), served at `/`, the mission's basemap if the
+//! server has one ([`crate::basemap`]), and the two read-only routes the map needs that
+//! the API does not give:
 //!
 //! - `GET /v1/console/map`: the agreement's zones and lines as GeoJSON, each feature
 //!   carrying the rules that name it, so that the map styles it by rule kind;
@@ -126,6 +127,8 @@ pub struct ConsoleState {
     pub agreement: Arc<truceline_engine::Agreement>,
     pub tracker: Arc<Tracker>,
     pub clock: Arc<dyn Clock>,
+    /// The mission's own basemap (`serve --basemap FILE`), set once before serving.
+    pub basemap: std::sync::OnceLock<Arc<crate::basemap::Basemap>>,
 }
 
 impl HasAuth for ConsoleState {
@@ -145,7 +148,8 @@ pub fn router(state: Arc<ConsoleState>) -> Router {
         )
         .route("/v1/console/map", get(map))
         .route("/v1/console/units", get(units))
-        .with_state(state)
+        .with_state(Arc::clone(&state))
+        .merge(crate::basemap::router(state))
 }
 
 fn content_type(path: &str) -> &'static str {

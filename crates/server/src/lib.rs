@@ -25,6 +25,7 @@ pub mod access;
 pub mod acts;
 pub mod api;
 pub mod auth;
+pub mod basemap;
 pub mod clock;
 pub mod console;
 pub mod disclosure;

@@ -239,6 +239,7 @@ impl AppState {
             agreement: Arc::clone(&agreement),
             tracker: Arc::clone(&tracker),
             clock: Arc::clone(&config.clock),
+            basemap: std::sync::OnceLock::new(),
         });
         let webhooks = Arc::new(crate::webhooks::Delivery::new(
             projector,

@@ -41,6 +41,10 @@ pub struct Args {
     /// before serving. The feed's items already published are kept, not said again.
     #[arg(long)]
     rebuild: bool,
+    /// The mission's own basemap for the console: a PMTiles (v3) or MBTiles file, vector
+    /// or raster, served to signed-in principals (without it, the bundled outlines).
+    #[arg(long, value_name = "FILE")]
+    basemap: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -143,6 +147,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let keyring =
         Keyring::parse(&text).map_err(|e| bad_input(format!("{}: {e}", keyring_path.display())))?;
     let log_key = log_key(&args.data, &agreement.id)?;
+    // Checked before anything opens, so that a wrong file changes nothing.
+    let basemap = args
+        .basemap
+        .as_deref()
+        .map(truceline_server::basemap::Basemap::open)
+        .transpose()
+        .map_err(|e| bad_input(e.to_string()))?;
     let webhook_ca = match &args.webhook_ca {
         Some(path) => {
             let pem = crate::load::read_limited(path, 1024 * 1024)?;
@@ -164,6 +175,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         &webhook_ca,
     )?;
+    if let Some(map) = basemap {
+        let _ = state.console.basemap.set(Arc::new(map));
+    }
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)
