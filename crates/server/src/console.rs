@@ -40,7 +40,10 @@ mod assets {
 
 /// Samples of a unit's track are at least this far apart (simulated time)...
 pub const SAMPLE_MS: i64 = 5 * 60_000;
-/// ... and at most this many are kept: 8 hours at 5 minutes.
+/// ... and at most this many are kept. When a trail is full its older half is thinned
+/// (every other sample dropped, the first report kept), so a trail covers the whole
+/// recorded period in bounded memory: the last 4 hours at 5 minutes, older hours ever
+/// more sparsely, back to the unit's first report (a replay from the start shows it).
 pub const TRAIL_POINTS: usize = 96;
 /// Units the tracker follows; the engine's own limit is the same order.
 pub const MAX_TRACKED_UNITS: usize = 1_000_000;
@@ -98,7 +101,7 @@ impl Tracker {
                     track.trail[n - 1] = sample;
                 } else {
                     if n == TRAIL_POINTS {
-                        track.trail.pop_front();
+                        thin_older_half(&mut track.trail);
                     }
                     track.trail.push_back(sample);
                 }
@@ -118,6 +121,18 @@ impl Tracker {
             );
         }
     }
+}
+
+/// Drops every other sample of the older half of a full trail, keeping the first (the
+/// unit's first report) and every sample of the newer half.
+fn thin_older_half(trail: &mut VecDeque<Sample>) {
+    let half = trail.len() / 2;
+    let mut index = 0usize;
+    trail.retain(|_| {
+        let keep = index == 0 || index >= half || index % 2 == 0;
+        index += 1;
+        keep
+    });
 }
 
 /// What the console's routes hold: who is signed in, the agreement, the units as last
@@ -342,4 +357,48 @@ async fn units(
         "server_time": crate::clock::rfc3339_ms(s.clock.now_ms()),
         "history_from": earliest.map(crate::clock::rfc3339_ms),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_ms: i64) -> Sample {
+        Sample {
+            t_ms,
+            lon: 35.0,
+            lat: 33.0,
+            count: 1,
+        }
+    }
+
+    /// However long a unit reports, its trail stays bounded, in time order, starts at its
+    /// first report, ends at its last, keeps the newest samples at full resolution, and
+    /// an instant anywhere in the period finds a sample at or before it.
+    #[test]
+    fn a_trail_covers_the_whole_period_in_bounded_memory() {
+        let mut trail = VecDeque::new();
+        let mut pushed = Vec::new();
+        for i in 0..5_000i64 {
+            let t = i * SAMPLE_MS;
+            if trail.len() == TRAIL_POINTS {
+                thin_older_half(&mut trail);
+            }
+            trail.push_back(sample(t));
+            pushed.push(t);
+            assert!(trail.len() <= TRAIL_POINTS);
+        }
+        let times: Vec<i64> = trail.iter().map(|s| s.t_ms).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "in time order");
+        assert_eq!(times.first(), pushed.first(), "the first report stays");
+        assert_eq!(times.last(), pushed.last());
+        let newest = &pushed[pushed.len() - TRAIL_POINTS / 4..];
+        assert!(
+            newest.iter().all(|t| times.contains(t)),
+            "the newest samples are all there"
+        );
+        for at in (0..5_000 * SAMPLE_MS).step_by(7 * SAMPLE_MS as usize) {
+            assert!(trail.iter().rev().any(|s| s.t_ms <= at), "{at}");
+        }
+    }
 }
