@@ -129,7 +129,7 @@ fn thin_older_half(trail: &mut VecDeque<Sample>) {
     let half = trail.len() / 2;
     let mut index = 0usize;
     trail.retain(|_| {
-        let keep = index == 0 || index >= half || index % 2 == 0;
+        let keep = index == 0 || index >= half || index.is_multiple_of(2);
         index += 1;
         keep
     });
