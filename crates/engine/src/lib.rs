@@ -19,6 +19,7 @@ pub mod classifier;
 pub mod engine;
 pub mod error;
 pub mod event;
+mod event_json;
 mod geojson;
 pub mod grid;
 mod packed_id;
