@@ -155,7 +155,7 @@ impl Timestamp {
         let mut nanos = self.subsec_nanos();
         if nanos != 0 {
             let mut digits = 9;
-            while nanos % 10 == 0 {
+            while nanos.is_multiple_of(10) {
                 nanos /= 10;
                 digits -= 1;
             }
