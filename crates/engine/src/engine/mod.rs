@@ -371,6 +371,7 @@ impl Engine {
         Ok(())
     }
 
+    #[inline]
     fn check_order(&self, last: Option<Timestamp>, report: &ReportRef) -> Result<(), ApplyError> {
         match last {
             Some(last) if report.t < last => Err(ApplyError::OutOfOrder { t: report.t, last }),
@@ -379,6 +380,7 @@ impl Engine {
     }
 
     /// A unit's party and category never change: `was` is what it reported before.
+    #[inline]
     fn check_same_force(
         &self,
         was: (PartyIndex, CategoryIndex),
