@@ -134,7 +134,6 @@ impl std::fmt::Display for Withheld {
     }
 }
 
-/// Verifies an export, and the evidence in `outside` against it.
 /// Evidence the verifier holds from elsewhere, to check against the export.
 #[derive(Debug, Clone, Default)]
 pub struct Outside {

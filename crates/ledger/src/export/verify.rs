@@ -27,6 +27,7 @@ const SIGNATURE_BATCH: usize = 1024;
 /// Candidate indices a [`Withheld::SeqGap`] lists by number.
 const GAP_CANDIDATES_LISTED: usize = 16;
 
+/// Verifies an export, and the evidence in `outside` against it.
 pub fn verify_export(
     input: &mut dyn BufRead,
     trust: &Trust,
