@@ -1,45 +1,22 @@
-//! Exports for one party, and their offline verification.
-//!
-//! An export is JSON Lines:
-//!
-//! ```text
-//! {"format":"truceline-export/v1","origin":"truceline/agr-1","party":"israel","size":3}
-//! {"index":0,"entry":{...the canonical envelope, byte for byte...}}
-//! {"index":1,"leaf":"<base64 leaf hash>"}          (an entry the party may not read)
-//! {"index":2,"entry":{...}}
-//! {"checkpoint":"<signed note: log signature and cosignatures>"}   (increasing sizes)
-//! {"receipt":{"index":0,"leaf_hash":"...","checkpoint":"...","inclusion":[...]}}
-//! ```
-//!
-//! The last checkpoint's size equals the header's size: an export shows a whole tree.
-//! Verification streams the file, parses and hashes lines in parallel, checks entry
-//! signatures in batches, and names the first index (and line) where anything fails.
+//! Verifying an export offline: streamed, with lines parsed and hashed in parallel and
+//! entry signatures checked in batches; the first failure is named by line and index.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
-use crate::envelope::{Entry, MAX_ENTRY_BYTES};
+use super::parse::{parse_leaf, read_line, AnyLine, Leaf};
+use super::report::fail;
+use super::{
+    Header, Outside, Report, Trust, VerifyError, Withheld, EXPORT_FORMAT, FULL_VIEW,
+    MAX_EXPORT_LEAVES, MAX_EXPORT_NOTES,
+};
+use crate::envelope::Entry;
 use crate::keys::{Keyring, VerifierKey};
 use crate::merkle::{verify_consistency, Hash, MerkleTree};
-use crate::note::{Cosigned, SignedCheckpoint, MAX_NOTE_BYTES};
-use crate::receipt::{b64_hash, Receipt};
-
-/// Format tag of the header line.
-pub const EXPORT_FORMAT: &str = "truceline-export/v1";
-/// Longest line accepted: one full entry plus its wrapping.
-pub const MAX_LINE_BYTES: usize = MAX_ENTRY_BYTES + 1024;
-/// Most leaves an export may claim; about 64 bytes of memory a leaf while verifying.
-pub const MAX_EXPORT_LEAVES: u64 = 100_000_000;
-/// Most checkpoints and receipts an export may carry, together.
-pub const MAX_EXPORT_NOTES: usize = 10_000_000;
-/// Party id meaning "the mediator's full view" in exports.
-pub const FULL_VIEW: &str = "*";
+use crate::note::{SignedCheckpoint, MAX_NOTE_BYTES};
+use crate::receipt::Receipt;
 
 /// Lines parsed and hashed together; bounds memory while verifying.
 const CHUNK_LINES: usize = 8192;
@@ -47,248 +24,10 @@ const CHUNK_LINES: usize = 8192;
 /// 128, and bigger batches gain little more.
 const SIGNATURE_BATCH: usize = 1024;
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Header {
-    pub format: String,
-    pub origin: String,
-    /// Whom the export is for; [`FULL_VIEW`] for the mediator's export of everything.
-    pub party: String,
-    pub size: u64,
-}
-
-#[derive(Serialize)]
-struct EntryLine<'a> {
-    index: u64,
-    entry: &'a RawValue,
-}
-
-#[derive(Serialize)]
-struct LeafLine<'a> {
-    index: u64,
-    leaf: &'a str,
-}
-
-#[derive(Serialize)]
-struct CheckpointLine<'a> {
-    checkpoint: &'a str,
-}
-
-#[derive(Serialize)]
-struct ReceiptLine<'a> {
-    receipt: &'a Receipt,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnyLine<'a> {
-    index: Option<u64>,
-    #[serde(borrow)]
-    entry: Option<&'a RawValue>,
-    leaf: Option<&'a str>,
-    checkpoint: Option<String>,
-    receipt: Option<Receipt>,
-}
-
-/// Writes an export line by line; the caller supplies lines in order.
-pub struct ExportWriter<W: Write> {
-    out: W,
-}
-
-impl<W: Write> ExportWriter<W> {
-    pub fn new(mut out: W, header: &Header) -> std::io::Result<Self> {
-        serde_json::to_writer(&mut out, header)?;
-        out.write_all(b"\n")?;
-        Ok(Self { out })
-    }
-
-    /// An entry the party may read: its canonical bytes, unchanged.
-    pub fn entry(&mut self, index: u64, bytes: &[u8]) -> std::io::Result<()> {
-        let text = std::str::from_utf8(bytes).map_err(std::io::Error::other)?;
-        let raw: &RawValue = serde_json::from_str(text).map_err(std::io::Error::other)?;
-        serde_json::to_writer(&mut self.out, &EntryLine { index, entry: raw })?;
-        self.out.write_all(b"\n")
-    }
-
-    /// An entry the party may not read: its leaf hash only.
-    pub fn leaf(&mut self, index: u64, leaf: &Hash) -> std::io::Result<()> {
-        serde_json::to_writer(
-            &mut self.out,
-            &LeafLine {
-                index,
-                leaf: &B64.encode(leaf),
-            },
-        )?;
-        self.out.write_all(b"\n")
-    }
-
-    pub fn checkpoint(&mut self, note: &str) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, &CheckpointLine { checkpoint: note })?;
-        self.out.write_all(b"\n")
-    }
-
-    pub fn receipt(&mut self, receipt: &Receipt) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, &ReceiptLine { receipt })?;
-        self.out.write_all(b"\n")
-    }
-
-    pub fn finish(mut self) -> std::io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
-    }
-}
-
-/// What the verifier trusts, brought from outside the export.
-#[derive(Debug, Clone)]
-pub struct Trust {
-    /// The log's public key; its name is the origin.
-    pub log_key: VerifierKey,
-    /// Party id -> key, for entry authors and cosigners.
-    pub keyring: Keyring,
-}
-
-/// The first thing that failed, and where.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{what}", location(*.line, *.index))]
-pub struct VerifyError {
-    /// 1-based line of the export, when the failure is tied to one.
-    pub line: Option<u64>,
-    /// Leaf index, when the failure is tied to one.
-    pub index: Option<u64>,
-    pub what: String,
-}
-
-fn location(line: Option<u64>, index: Option<u64>) -> String {
-    match (line, index) {
-        (Some(l), Some(i)) => format!("line {l}, index {i}: "),
-        (Some(l), None) => format!("line {l}: "),
-        (None, Some(i)) => format!("index {i}: "),
-        (None, None) => String::new(),
-    }
-}
-
-fn fail(line: Option<u64>, index: Option<u64>, what: impl Into<String>) -> VerifyError {
-    VerifyError {
-        line,
-        index,
-        what: what.into(),
-    }
-}
-
-/// What a successful verification established.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub origin: String,
-    pub party: String,
-    pub size: u64,
-    pub root: Hash,
-    /// Entries whose body the export shows (all checked: signature, seq, leaf hash).
-    pub visible: u64,
-    /// Entries shown as a leaf hash only.
-    pub hidden: u64,
-    pub checkpoints: usize,
-    pub receipts: usize,
-    /// Cosigners of the latest checkpoint.
-    pub latest_cosigners: Vec<Cosigned>,
-    /// Largest checkpoint size cosigned by every keyring party other than the log itself.
-    pub final_size: Option<u64>,
-    /// Entries of the export's party (it wrote them, or is in their audience) shown only
-    /// as a leaf hash, as far as the verifier can tell: the tree is intact, but the
-    /// mediator withheld the body. In index order. Not a failure: the caller warns.
-    pub withheld: Vec<Withheld>,
-}
-
-/// One of the export's party's own entries (or a run of them) shown only as a leaf hash.
-///
-/// A leaf hash says nothing about its entry, so the verifier knows an entry is the party's
-/// only from evidence: a receipt naming its index (the export carries one for each entry
-/// the party wrote; the party may give others, [`Outside::receipts`], for entries it was
-/// sent), or a gap in the seqs of the entries the party wrote, which count 1, 2, 3... A
-/// withheld entry after the party's last shown one, with no receipt, cannot be seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Withheld {
-    /// A receipt names the entry at `index`, and the export shows only its leaf hash.
-    Receipt { index: u64 },
-    /// The entries `author` (the export's party) wrote with seqs `first_seq..=last_seq`
-    /// are not shown; the export shows leaf hashes where they may be: `candidates` (the
-    /// first of them), and `more` others after those.
-    SeqGap {
-        author: String,
-        first_seq: u64,
-        last_seq: u64,
-        candidates: Vec<u64>,
-        more: u64,
-    },
-}
-
-impl Withheld {
-    /// The first index it names (for ordering).
-    fn first_index(&self) -> u64 {
-        match self {
-            Withheld::Receipt { index } => *index,
-            Withheld::SeqGap { candidates, .. } => candidates.first().copied().unwrap_or(0),
-        }
-    }
-}
-
-impl std::fmt::Display for Withheld {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Withheld::Receipt { index } => write!(
-                f,
-                "index {index}: an entry a receipt names is shown only as a leaf hash (its body was withheld)"
-            ),
-            Withheld::SeqGap {
-                author,
-                first_seq,
-                last_seq,
-                candidates,
-                more,
-            } => {
-                let seqs = if first_seq == last_seq {
-                    format!("seq {first_seq}")
-                } else {
-                    format!("seqs {first_seq} to {last_seq}")
-                };
-                let list: Vec<String> = candidates.iter().map(u64::to_string).collect();
-                let more = if *more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                };
-                write!(
-                    f,
-                    "{seqs} of {author:?}'s own entries not shown: withheld as the leaf hash at one of indices {}{more} (or dropped before logging)",
-                    list.join(", ")
-                )
-            }
-        }
-    }
-}
-
 /// Candidate indices a [`Withheld::SeqGap`] lists by number.
 const GAP_CANDIDATES_LISTED: usize = 16;
 
-enum Leaf {
-    Visible(Box<Entry>),
-    Hidden(Hash),
-}
-
 /// Verifies an export, and the evidence in `outside` against it.
-/// Evidence the verifier holds from elsewhere, to check against the export.
-#[derive(Debug, Clone, Default)]
-pub struct Outside {
-    /// Checkpoint notes obtained elsewhere (the witness's state, another party's view):
-    /// each must be consistent with the export, which is how two parties shown two
-    /// histories find out.
-    pub checkpoints: Vec<String>,
-    /// Receipts the verifier was given when it appended: each entry must be in the tree.
-    pub receipts: Vec<Receipt>,
-    /// Who the verifier is: the export must be made for this party. Checks that rely on
-    /// the party (its own entries' seqs counting up without gaps) depend on it.
-    pub party: Option<String>,
-}
-
 pub fn verify_export(
     input: &mut dyn BufRead,
     trust: &Trust,
@@ -668,29 +407,6 @@ pub fn verify_export(
     })
 }
 
-fn parse_leaf(line: u64, index: u64, text: &[u8]) -> Result<Leaf, VerifyError> {
-    let any: AnyLine = serde_json::from_slice(text)
-        .map_err(|e| fail(Some(line), Some(index), format!("not an export line: {e}")))?;
-    if any.index != Some(index) {
-        return Err(fail(Some(line), Some(index), format!("expected the leaf at index {index}, found {} (entries dropped, swapped or inserted)", any.index.map_or("no index".to_owned(), |i| i.to_string()))));
-    }
-    match (any.entry, any.leaf) {
-        (Some(raw), None) => {
-            let entry = Entry::parse(raw.get().as_bytes())
-                .map_err(|e| fail(Some(line), Some(index), format!("entry: {e}")))?;
-            Ok(Leaf::Visible(Box::new(entry)))
-        }
-        (None, Some(leaf)) => b64_hash::decode(leaf)
-            .map(Leaf::Hidden)
-            .ok_or_else(|| fail(Some(line), Some(index), "leaf is not a base64 32-byte hash")),
-        _ => Err(fail(
-            Some(line),
-            Some(index),
-            "a leaf line holds exactly one of entry or leaf",
-        )),
-    }
-}
-
 /// Index (within the chunk) of the first entry whose signature fails; unknown authors are
 /// reported by the caller, so they are skipped here.
 fn first_bad_signature(jobs: &[(usize, &Entry)], keyring: &Keyring) -> Option<usize> {
@@ -719,31 +435,4 @@ fn first_bad_signature(jobs: &[(usize, &Entry)], keyring: &Keyring) -> Option<us
         .iter()
         .find(|(_, e, k)| e.verify(k).is_err())
         .map(|(i, _, _)| *i)
-}
-
-/// Reads one line (without its newline) of at most [`MAX_LINE_BYTES`].
-fn read_line<'b>(
-    input: &mut dyn BufRead,
-    buf: &'b mut Vec<u8>,
-    line_no: &mut u64,
-) -> Result<Option<&'b [u8]>, VerifyError> {
-    buf.clear();
-    let mut limited = std::io::Read::take(&mut *input, MAX_LINE_BYTES as u64 + 1);
-    let n = limited
-        .read_until(b'\n', buf)
-        .map_err(|e| fail(Some(*line_no + 1), None, format!("read error: {e}")))?;
-    if n == 0 {
-        return Ok(None);
-    }
-    *line_no += 1;
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    } else if buf.len() > MAX_LINE_BYTES {
-        return Err(fail(
-            Some(*line_no),
-            None,
-            format!("line longer than {MAX_LINE_BYTES} bytes"),
-        ));
-    }
-    Ok(Some(buf))
 }
