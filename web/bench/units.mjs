@@ -17,7 +17,8 @@
 // Chrome trace of the window (the renderer and GPU process threads); XEVAL='js' runs a
 // line in the page first (for experiments, say a paint property).
 // The binary is $TRUCELINE_BIN, else $CARGO_TARGET_DIR/release/truceline, else
-// ../target/release/truceline. Chromium runs headless with software WebGL (SwiftShader
+// ../target/release/truceline; with TRUCELINE_WEB_DIST=dist it measures the console built
+// in web/dist rather than the one the binary embeds (tests/dist.js). Chromium runs headless with software WebGL (SwiftShader
 // through ANGLE; flags in tests/pw.js): a real GPU draws much faster, so these figures are
 // a floor. A screenshot goes to test-artifacts/bench-units.png.
 
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, ARGS } from '../tests/pw.js';
 import { writeKeys, signInNode } from '../tests/principals.js';
 import { binary, startServer } from '../tests/server.js';
+import { useLocalDist } from '../tests/dist.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = (k, d) => Number(process.env[k] ?? d);
@@ -124,6 +126,7 @@ mkdirSync(join(root, 'web/test-artifacts'), { recursive: true });
 try {
   for (let run = 1; run <= RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await useLocalDist(context); // TRUCELINE_WEB_DIST=dist: this console, not the binary's
     const page = await context.newPage();
     page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
     await page.goto(base + '/');

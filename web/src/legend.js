@@ -5,8 +5,11 @@
 import { h, clear, km } from './util.js';
 import { st, el, word } from './state.js';
 import { t, localName } from './i18n.js';
-import { RULE_COLOURS, MONITOR_RING } from './colours.js';
+import { RULE_COLOURS } from './colours.js';
 import { placeLabels } from './labels.js';
+import { placeUnitLabels } from './unitlabels.js';
+import { unitImageUrl, relationTo } from './unitimages.js';
+import { RELATIONS, frameCode } from './symbology.js';
 
 // What the person hid: rule kinds (a feature's `style`), principals' units, and overlays.
 st.hidden = { kinds: new Set(), principals: new Set(), layers: new Set() };
@@ -15,6 +18,9 @@ const OVERLAYS = {
   breaches: ['units-breach'],
   notices: ['notices-fill', 'notices-line'],
   incidents: ['incidents'],
+  trails: ['units-trails'],
+  headings: ['units-heading'],
+  labels: [], // DOM markers (unitlabels.js)
 };
 
 /** The map's layers as the legend's toggles say. */
@@ -28,12 +34,15 @@ export function applyVisibility() {
   map.setFilter('lines', shown('line'));
   const principals = ['!', ['in', ['get', 'party'], ['literal', [...st.hidden.principals]]]];
   map.setFilter('units', principals);
+  map.setFilter('units-heading', ['all', ['has', 'heading'], principals]);
+  map.setFilter('units-trails', principals);
   map.setFilter('units-breach', principals);
   for (const [name, layers] of Object.entries(OVERLAYS)) {
     for (const id of layers) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', st.hidden.layers.has(name) ? 'none' : 'visible');
   }
   for (const l of st.labels || []) l.hidden = st.hidden.kinds.has(l.f.properties.style);
   placeLabels();
+  placeUnitLabels();
   el.mapDiv.dataset.hidden = [...st.hidden.kinds].map((k) => `kind:${k}`).concat([...st.hidden.principals].map((p) => `unit:${p}`), [...st.hidden.layers].map((l) => `layer:${l}`)).join(' ');
 }
 
@@ -62,9 +71,19 @@ export function renderLegend() {
     [...kinds].map((k) => toggle(st.hidden.kinds, k, h('span.swatch', { style: `background:${RULE_COLOURS[k] || RULE_COLOURS.none}` }), k === 'none' ? t('legend.noRule') : word('rule', k))),
     seps.map((r) => h('div.key.muted', t('legend.separation', { parties: r.detail.parties.join('–'), km: km(r.detail.min_km) }))),
     h('strong', t('legend.units')),
+    // Each principal's units as the map draws them: its colour, in the frame of the
+    // viewer's relation to it (the symbol inside says the category: listed below).
     withUnits.map((p) => toggle(st.hidden.principals, p.id,
-      h('span.dot', { style: `background:${st.colours[p.id]};${p.role === 'monitor' ? `border-color:${MONITOR_RING}` : ''}` }),
+      h('img.unit-swatch', { src: unitImageUrl(`frame-${relationTo(p.id)}`, p.id, relationTo(p.id), frameCode(relationTo(p.id))), alt: '', dataset: { relation: relationTo(p.id) } }),
       `${p.id} ${localName(p, '')}${p.role === 'monitor' ? ` (${word('role', 'monitor')})` : ''}`)),
+    // What the frames say (only those this viewer sees), then what each symbol is.
+    h('div.key-group#legend-relations', RELATIONS.filter((r) => withUnits.some((p) => relationTo(p.id) === r)).map((r) =>
+      h('div.key.muted', { dataset: { relation: r } }, h('img.unit-swatch', { src: unitImageUrl(`frame-${r}`, '', r, frameCode(r)), alt: '' }), t(`legend.relation.${r}`)))),
+    h('div.key-group#legend-categories', (st.agreement?.categories || []).filter((c) => c.symbol).map((c) =>
+      h('div.key.muted', { dataset: { category: c.id } }, h('img.unit-swatch', { src: unitImageUrl(c.id, '', 'neutral'), alt: '' }), localName(c, c.id)))),
+    toggle(st.hidden.layers, 'labels', h('span.label-swatch', { 'aria-hidden': 'true' }, 'ID'), t('legend.labels')),
+    toggle(st.hidden.layers, 'headings', h('span.heading-swatch', { 'aria-hidden': 'true' }, '↑'), t('legend.headings')),
+    toggle(st.hidden.layers, 'trails', h('span.trail-swatch', { 'aria-hidden': 'true' }), t('legend.trails')),
     toggle(st.hidden.layers, 'breaches', h('span.dot.breach'), t('legend.inBreach')),
     toggle(st.hidden.layers, 'notices', h('span.swatch', { style: 'background:#f1c40f' }), t('legend.noticeArea')),
     toggle(st.hidden.layers, 'incidents', h('span.incident-swatch', { 'aria-hidden': 'true' }), t('legend.incidents')),

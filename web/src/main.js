@@ -16,7 +16,7 @@ import { layout, render } from './layout.js';
 import { buildMap, placeControls, themeMap } from './map.js';
 import { renderLegend } from './legend.js';
 import { placeLabels } from './labels.js';
-import { pollUnits, updateClock, showUnitsStatus } from './units.js';
+import { pollUnits, updateClock, showUnitsStatus, seedTrails } from './units.js';
 import { updateSlider } from './replay.js';
 import { loadFeed, connectStream } from './feed.js';
 import { loadNotices } from './notices.js';
@@ -46,6 +46,7 @@ export async function start() {
     st.signedIn = true;
     await Promise.all([loadFeed(), loadNotices(), loadIncidents(), pollUnits()]);
     connectStream();
+    seedTrails();
     st.pollTimer = setInterval(() => {
       pollUnits();
       if (st.tab === 'compliance') loadSummary().then(() => st.tab === 'compliance' && renderCompliance());

@@ -8,10 +8,12 @@ import { h } from './util.js';
 import { st, el } from './state.js';
 import { t, isRtl, mapUiStrings } from './i18n.js';
 import { isDark } from './theme.js';
-import { RULE_COLOURS, MONITOR_RING } from './colours.js';
+import { RULE_COLOURS } from './colours.js';
 import { round6, bboxOf } from './geo.js';
 import { addLabels, placeLabels } from './labels.js';
 import { scheduleUnits } from './units.js';
+import { ensureUnitImage, addHeadingImage, HEADING_IMAGE } from './unitimages.js';
+import { placeUnitLabels } from './unitlabels.js';
 import { refreshNoticesLayer, refreshDraft } from './notices.js';
 import { openPopup, popupFor } from './popups.js';
 import { refreshIncidentsLayer, trackPointer, INCIDENT_RING } from './overlays.js';
@@ -37,6 +39,8 @@ export function buildMap(countries) {
         agreement: { type: 'geojson', data: st.meta.geojson },
         // Units carry their party only (the colour); updated by difference (updateData).
         units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        // Each unit's last positions, as a line (ids as the units').
+        trails: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         breaches: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         notices: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -66,12 +70,39 @@ export function buildMap(countries) {
         { id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } },
         { id: 'draft-points', type: 'circle', source: 'draft', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#000' } },
         { id: 'units-breach', type: 'circle', source: 'breaches', paint: { 'circle-radius': 10, 'circle-color': '#e00000', 'circle-opacity': 0.35, 'circle-stroke-color': '#e00000', 'circle-stroke-width': 2 } },
+        // Trails under the units, in their party's colour, fading with zoom-out.
         {
-          id: 'units', type: 'circle', source: 'units',
+          id: 'units-trails', type: 'line', source: 'trails',
+          layout: { 'line-join': 'round', 'line-cap': 'round' },
           paint: {
-            ...unitDots(false),
-            'circle-color': ['match', ['get', 'party'], ...Object.entries(st.colours).flat(), '#555'],
-            'circle-stroke-color': ['case', ['in', ['get', 'party'], ['literal', monitorIds()]], MONITOR_RING, '#fff'],
+            'line-color': ['match', ['get', 'party'], ...Object.entries(st.colours).flat(), '#555'],
+            'line-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 12, 2.5],
+            'line-opacity': 0.7,
+          },
+        },
+        // Units: the image of their category, party and the viewer's relation to it (made
+        // once per kind when the map first asks for it: unitimages.js), never hidden by
+        // collisions (10,000 units are shown, not thinned), smaller on a dense map.
+        {
+          id: 'units', type: 'symbol', source: 'units',
+          layout: {
+            'icon-image': ['get', 'icon'],
+            'icon-size': unitIconSize(false),
+            'icon-allow-overlap': true,
+            'icon-ignore-placement': true,
+            'icon-padding': 0,
+          },
+        },
+        // The heading of a unit that moved: an arrow from its centre, turned with the map.
+        {
+          id: 'units-heading', type: 'symbol', source: 'units', filter: ['has', 'heading'],
+          layout: {
+            'icon-image': HEADING_IMAGE,
+            'icon-size': unitIconSize(false),
+            'icon-rotate': ['get', 'heading'],
+            'icon-rotation-alignment': 'map',
+            'icon-allow-overlap': true,
+            'icon-ignore-placement': true,
           },
         },
         // Incidents reported with a place: a white dot in a dark red ring, above the units.
@@ -91,6 +122,13 @@ export function buildMap(countries) {
   st.map = map;
   placeControls();
   trackPointer(map);
+  // A unit's image is drawn the first time the map needs it (one per category, party and
+  // relation), then shared by every unit of that kind.
+  map.on('styleimagemissing', (e) => {
+    if (e.id === HEADING_IMAGE) return addHeadingImage(map);
+    const [kind, party, category] = String(e.id).split('|');
+    if (kind === 'unit') ensureUnitImage(map, category, party);
+  });
   map.on('load', () => {
     addLabels(map);
     refreshIncidentsLayer();
@@ -114,7 +152,10 @@ export function buildMap(countries) {
     }, 300);
   });
   map.on('movestart', () => clearTimeout(countTimer));
-  map.on('moveend', () => placeLabels());
+  map.on('moveend', () => {
+    placeLabels();
+    placeUnitLabels();
+  });
   map.on('resize', () => placeLabels());
   map.on('error', (e) => {
     el.mapStatus.textContent = t('map.error', { why: e.error?.message || e });
@@ -196,19 +237,13 @@ export function themeMap(dark) {
   st.map.setPaintProperty('borders', 'line-color', c.borders);
 }
 
-// Unit dots. With thousands of units, drawing the dots is most of a frame's work under a
-// software renderer (it grows with their area), and full-size dots would cover the zones
-// anyway: dense maps get smaller dots, with a white edge only when zoomed well in. A
-// monitor's units always have their dark ring (few, and told apart by it).
+// Unit symbols. With thousands of units, drawing them is most of a frame's work under a
+// software renderer (it grows with their area), and full-size symbols would cover the
+// zones anyway: dense maps draw them smaller until zoomed well in.
 export const DENSE_UNITS = 2000;
 
-function monitorIds() {
-  return st.meta.parties.filter((p) => p.role === 'monitor').map((p) => p.id);
-}
-
-export function unitDots(dense) {
-  const monitor = ['in', ['get', 'party'], ['literal', monitorIds()]];
+export function unitIconSize(dense) {
   return dense
-    ? { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 9, 2.5, 12, 5], 'circle-stroke-width': ['step', ['zoom'], ['case', monitor, 1, 0], 12, ['case', monitor, 2, 1]] }
-    : { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 10, 6], 'circle-stroke-width': ['step', ['zoom'], ['case', monitor, 1.5, 0], 9, ['case', monitor, 2, 1]] };
+    ? ['interpolate', ['linear'], ['zoom'], 6, 0.3, 9, 0.5, 12, 0.9]
+    : ['interpolate', ['linear'], ['zoom'], 6, 0.55, 10, 0.9, 13, 1];
 }

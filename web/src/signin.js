@@ -7,6 +7,7 @@ import { start } from './main.js';
 import { resetReplay } from './replay.js';
 import { resetTriage } from './triage.js';
 import { setMeasuring } from './measure.js';
+import { resetUnitLabels } from './unitlabels.js';
 
 // ---------------------------------------------------------------- sign-in
 
@@ -69,6 +70,11 @@ export function stop() {
   resetReplay();
   resetTriage();
   setMeasuring(false);
+  resetUnitLabels();
+  // What this principal saw of units goes with it: the next one starts afresh.
+  st.trails = new Map();
+  st.unitRows = new Map();
+  st.unitsSeq = 0;
   st.stream?.close();
   st.stream = null;
   clearInterval(st.pollTimer);

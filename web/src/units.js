@@ -2,8 +2,11 @@ import { clear, time, utc, num } from './util.js';
 import { session, UNITS_POLL_MS, st, el } from './state.js';
 import { t } from './i18n.js';
 import { render } from './layout.js';
-import { DENSE_UNITS, unitDots } from './map.js';
+import { DENSE_UNITS, unitIconSize } from './map.js';
 import { updateSlider } from './replay.js';
+import { unitImageName } from './unitimages.js';
+import { extendTrail, trailHeading } from './symbology.js';
+import { placeUnitLabels } from './unitlabels.js';
 
 // ---------------------------------------------------------------- units, breaches, replay
 
@@ -57,7 +60,7 @@ st.unitRows = new Map();
 st.unitIds = new Map();
 st.unitNames = [];
 st.unitsSeq = 0;
-const unitsPending = { full: false, changed: new Map(), frame: 0, fetch: 0 };
+const unitsPending = { full: false, changed: new Map(), trails: new Set(), trailsFull: false, frame: 0, fetch: 0 };
 
 function unitId(name) {
   let id = st.unitIds.get(name);
@@ -69,7 +72,64 @@ function unitId(name) {
   return id;
 }
 
-const unitFeature = (row) => ({ type: 'Feature', id: unitId(row[0]), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties: { party: row[1] } });
+// Each unit's last positions (its trail, oldest first), from the answers this console has
+// had: the API gives a unit's current position (or its position at a time), so the trail
+// grows as the console follows the units, and is seeded at sign-in from the positions of
+// the last few sampled times (seedTrails). Its last move gives the unit's heading.
+st.trails = new Map();
+export const TRAIL_POINTS = 8;
+const TRAIL_SEED_STEPS_MIN = [15, 10, 5];
+const TRAIL_SEED_MAX_UNITS = 5000;
+
+/** A unit's map feature: its image (category, party and the viewer's relation: one image
+ * per kind, shared), its party (the legend's filter), its id (the label) and its heading
+ * when it has moved. */
+function unitFeature(row) {
+  const properties = { party: row[1], icon: unitImageName(row[2], row[1]), unit: row[0] };
+  const heading = trailHeading(st.trails.get(row[0]));
+  if (heading != null) properties.heading = Math.round(heading);
+  return { type: 'Feature', id: unitId(row[0]), geometry: { type: 'Point', coordinates: [row[4], row[5]] }, properties };
+}
+
+const trailFeature = (name, trail) => ({ type: 'Feature', id: unitId(name), geometry: { type: 'LineString', coordinates: trail.map((p) => [p[0], p[1]]) }, properties: { party: st.unitRows.get(name)?.[1] || '' } });
+
+function noteTrail(row) {
+  const before = st.trails.get(row[0]);
+  const after = extendTrail(before, row[4], row[5], Date.parse(row[6]), TRAIL_POINTS);
+  if (after !== before) {
+    st.trails.set(row[0], after);
+    unitsPending.trails.add(row[0]);
+  }
+}
+
+/** Trails at sign-in: the positions of the last few sampled times before the latest report
+ * (oldest first), so that units show where they came from at once. Skipped for very many
+ * units (each step fetches them all); their trails then grow as they move. */
+export async function seedTrails() {
+  if (!st.engineTime || st.unitRows.size === 0 || st.unitRows.size > TRAIL_SEED_MAX_UNITS) return;
+  const end = Date.parse(st.engineTime);
+  const seeded = new Map();
+  for (const min of TRAIL_SEED_STEPS_MIN) {
+    const at = new Date(end - min * 60_000).toISOString();
+    let u;
+    try {
+      u = await session.get(`/v1/console/units?at=${encodeURIComponent(at)}`);
+    } catch {
+      return;
+    }
+    if (st.replayAt != null || !st.signedIn) return;
+    for (const row of u.units) seeded.set(row[0], extendTrail(seeded.get(row[0]), row[4], row[5], Date.parse(row[6]), TRAIL_POINTS));
+  }
+  for (const [name, trail] of seeded) {
+    let merged = trail;
+    for (const p of st.trails.get(name) || []) merged = extendTrail(merged, p[0], p[1], p[2], TRAIL_POINTS);
+    st.trails.set(name, merged);
+    const row = st.unitRows.get(name);
+    if (row) unitsPending.changed.set(name, row);
+  }
+  unitsPending.trailsFull = true;
+  scheduleUnits();
+}
 
 /** Takes an answer of /v1/console/units: all units (`full`) or those that moved. */
 export function takeUnits(answer, full) {
@@ -77,11 +137,15 @@ export function takeUnits(answer, full) {
     st.unitRows = new Map();
     unitsPending.changed.clear();
     unitsPending.full = true;
+    unitsPending.trailsFull = true;
   }
   for (const row of answer.units) {
+    noteTrail(row);
     st.unitRows.set(row[0], row);
     if (!unitsPending.full) unitsPending.changed.set(row[0], row);
   }
+  // A unit no longer in a full answer (a replay before its first report) has no trail.
+  if (full) for (const name of st.trails.keys()) if (!st.unitRows.has(name)) st.trails.delete(name);
   scheduleUnits();
 }
 
@@ -106,12 +170,19 @@ function applyUnits() {
     const add = [];
     const update = [];
     for (const row of unitsPending.changed.values()) {
-      if (st.unitIds.has(row[0]) && st.unitsOnMap.has(row[0])) update.push({ id: st.unitIds.get(row[0]), newGeometry: { type: 'Point', coordinates: [row[4], row[5]] } });
-      else add.push(unitFeature(row));
+      if (st.unitIds.has(row[0]) && st.unitsOnMap.has(row[0])) {
+        // Position and heading change; image, party and name stay (a unit keeps its category).
+        const heading = trailHeading(st.trails.get(row[0]));
+        const u = { id: st.unitIds.get(row[0]), newGeometry: { type: 'Point', coordinates: [row[4], row[5]] } };
+        if (heading != null) u.addOrUpdateProperties = [{ key: 'heading', value: Math.round(heading) }];
+        else u.removeProperties = ['heading'];
+        update.push(u);
+      } else add.push(unitFeature(row));
     }
     sent = add.length + update.length;
     done = source.updateData({ add, update }, true);
   }
+  applyTrails();
   if (unitsPending.full) st.unitsOnMap = new Set(st.unitRows.keys());
   else for (const name of unitsPending.changed.keys()) st.unitsOnMap.add(name);
   unitsPending.full = false;
@@ -124,13 +195,48 @@ function applyUnits() {
   const dense = n > DENSE_UNITS;
   if (dense !== !!st.unitsDense) {
     st.unitsDense = dense;
-    for (const [k, v] of Object.entries(unitDots(dense))) st.map.setPaintProperty('units', k, v);
+    st.map.setLayoutProperty('units', 'icon-size', unitIconSize(dense));
+    st.map.setLayoutProperty('units-heading', 'icon-size', unitIconSize(dense));
   }
+  placeUnitLabels();
   el.mapDiv.dataset.units = String(n);
   showUnitsStatus();
   if (st.tab === 'mapitems') render();
 }
 st.unitsOnMap = new Set();
+st.trailsOnMap = new Set();
+
+/** The trails' layer by difference, as the units': trails of two positions or more. */
+function applyTrails() {
+  const source = st.map.getSource('trails');
+  if (!source) return;
+  if (unitsPending.trailsFull) {
+    const features = [];
+    for (const [name, trail] of st.trails) if (trail.length > 1 && st.unitRows.has(name)) features.push(trailFeature(name, trail));
+    source.setData({ type: 'FeatureCollection', features });
+    st.trailsOnMap = new Set(features.map((f) => st.unitNames[f.id]));
+  } else if (unitsPending.trails.size) {
+    const add = [];
+    const update = [];
+    const remove = [];
+    for (const name of unitsPending.trails) {
+      const trail = st.trails.get(name);
+      const on = st.trailsOnMap.has(name);
+      if (!trail || trail.length < 2) {
+        if (on) remove.push(unitId(name));
+        st.trailsOnMap.delete(name);
+      } else if (on) update.push({ id: unitId(name), newGeometry: trailFeature(name, trail).geometry });
+      else {
+        add.push(trailFeature(name, trail));
+        st.trailsOnMap.add(name);
+      }
+    }
+    source.updateData({ add, update, remove });
+  }
+  unitsPending.trailsFull = false;
+  unitsPending.trails.clear();
+  el.mapDiv.dataset.trails = String(st.trailsOnMap.size);
+}
 
 /** The highlight of units in breach: a source of its own with only those units, so that a
  * breach starting or ending never touches the 10,000-unit source. */

@@ -63,6 +63,14 @@ export default {
     noticeArea: 'notice area',
     help: 'Each item shows or hides what it names on the map.',
     incidents: 'incident reported here',
+    labels: 'unit labels (ids; zoom in)',
+    headings: 'heading (last move)',
+    trails: 'trail (last positions)',
+    relation: {
+      friend: 'frame: own units',
+      neutral: 'frame: impartial (neither side)',
+      unknown: 'frame: the other side (not judged)',
+    },
   },
   replay: {
     untilAfterFrom: 'Until must come after From.',
