@@ -7,6 +7,7 @@ import { refreshUnitsLayer } from './units.js';
 import { loadNotices } from './notices.js';
 import { loadIncidents } from './incidents.js';
 import { loadSummary } from './compliance.js';
+import { recordButton } from './record.js';
 
 // ---------------------------------------------------------------- feed
 
@@ -150,7 +151,8 @@ export function renderFeed() {
         h(`li.item.k-${i.kind}${/_(breach|exceeded)$/.test(i.data.kind || '') ? '.breach' : ''}`, { dataset: { kind: itemKind(i), rule: i.data.rule || '' } },
           h('div.when', h('span.sr-only', `${t(i.kind === 'event' ? 'feed.reportTime' : 'feed.serverTime')} `), i.kind === 'event' ? time(i.data.t) : time(i.time)),
           h('div.what', feedText(i)),
-          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', dataset: { key: `show:${i.id}` }, 'aria-label': t('feed.showAria', { what: i.data.unit || i.data.rule || '' }), onclick: () => showPlace([i.data.lon, i.data.lat], 10, i.data.unit || i.data.rule) }, t('feed.show')) : null)))
+          i.kind === 'event' && i.data.lon != null ? h('button.link', { type: 'button', dataset: { key: `show:${i.id}` }, 'aria-label': t('feed.showAria', { what: i.data.unit || i.data.rule || '' }), onclick: () => showPlace([i.data.lon, i.data.lat], 10, i.data.unit || i.data.rule) }, t('feed.show')) : null,
+          i.kind === 'event' ? recordButton({ label: `${i.data.rule || ''} ${word('event', i.data.kind)}`.trim(), event: i.data }, `event:${i.id}`) : null)))
       : h('p.empty#feed-empty', st.feed.length ? t('feed.noMatch') : session.role === 'observer' ? t('feed.observer') : t('feed.noEvents')),
     items.length > FEED_RENDER_MAX ? h('p.muted', t('feed.showingLatest', { shown: num(FEED_RENDER_MAX), n: num(items.length) })) : null,
   );

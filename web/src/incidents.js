@@ -9,6 +9,7 @@ import { refreshIncidentsLayer, showPlace } from './overlays.js';
 import { filterIncidents, triageFilters, selectBox, bulkBar, shownCount } from './triage.js';
 import { exportButtons, exportIncidents } from './exportui.js';
 import { render } from './layout.js';
+import { recordButton } from './record.js';
 
 /** The list drawn again, whoever was on a control there keeping the focus (and a search
  * box its caret at the end). */
@@ -114,6 +115,7 @@ function incidentDetail(i) {
     h('p', t('incidents.occurred'), ' ', time(d.occurred_at), '; ', t('incidents.opened'), ' ', time(i.opened_at)),
     d.description ? h('p', { dir: 'auto' }, d.description) : null,
     e ? h('p.muted', `${t('incidents.engine')}: ${e.rule} ${word('event', e.kind)}${e.unit ? ` ${t('feed.unit', { unit: e.unit })}` : ''}${otherUnit(e) ? ` / ${otherUnit(e)}` : ''}`, e.cleared_at ? [' ', t('incidents.cleared'), ' ', time(e.cleared_at)] : ` (${t('incidents.stillOpen')})`) : null,
+    (i.ledger || []).length ? h('p', recordButton({ label: i.id, indices: i.ledger }, i.id)) : null,
     d.place ? h('button.link', { type: 'button', dataset: { key: `${i.id}:show` }, onclick: () => showPlace([d.place.lon, d.place.lat], 11, t('incidents.detailTitle', { id: i.id })) }, t('incidents.showPlace')) : null,
     h('h3', t('incidents.timeline')),
     h('ol.timeline', i.history.map((s) => h('li', time(s.at), ` ${t('incidents.step', { status: word('status', s.status), by: s.by })}${s.note ? `: ${s.note}` : ''}`))),

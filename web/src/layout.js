@@ -10,6 +10,7 @@ import { renderFeed } from './feed.js';
 import { renderNotices } from './notices.js';
 import { renderIncidents } from './incidents.js';
 import { renderCompliance } from './compliance.js';
+import { renderRecord } from './record.js';
 
 // ---------------------------------------------------------------- layout
 
@@ -23,7 +24,7 @@ function localTimesWanted() {
   try { return localStorage.getItem('truceline.showLocal') === '1'; } catch { return false; }
 }
 
-const TABS = ['feed', 'notices', 'incidents', 'compliance', 'mapitems'];
+const TABS = ['feed', 'notices', 'incidents', 'compliance', 'mapitems', 'record'];
 
 /** The page: header, map, time bar and panels. Called again when the language changes:
  * then everything is drawn anew in it but the map, which is kept (with its view). */
@@ -121,6 +122,7 @@ export function render() {
   else if (st.tab === 'notices') renderNotices();
   else if (st.tab === 'incidents') renderIncidents();
   else if (st.tab === 'mapitems') renderMapItems();
+  else if (st.tab === 'record') renderRecord();
   else renderCompliance();
   if (key && !el.panelBody.contains(document.activeElement)) el.panelBody.querySelector(key)?.focus();
 }

@@ -6,6 +6,9 @@ import { t } from './i18n.js';
 import { ringOf, bboxOf } from './geo.js';
 import { confirmAct } from './confirm.js';
 import { noticeForm } from './noticeform.js';
+import { recordButton } from './record.js';
+import { loadIncidents } from './incidents.js';
+import { setTab } from './layout.js';
 
 export async function loadNotices() {
   try {
@@ -85,6 +88,80 @@ function noticeActions(n) {
   return out;
 }
 
+// ---------------------------------------------------------------- the mediator's next steps
+
+/** A notice that needs the mediator: objected to, or its answer window past. */
+function needsMediator(n) {
+  const objections = (n.answers || []).filter((a) => a.answer === 'object');
+  const overdue = n.status === 'overdue' || pastDue(n);
+  const missing = overdue ? (n.relay?.to || []).filter((p) => !(n.answers || []).some((a) => a.party === p)) : [];
+  return objections.length || overdue ? { objections, overdue, missing } : null;
+}
+
+/** The escalation incident the mediator opened for notice `n` (its description names it). */
+function escalationOf(n) {
+  return st.incidents.find((i) => i.reporter === session.id && (i.draft || i).description?.startsWith(`${n.id}:`));
+}
+
+/** What the mediator can do next with a notice objected to or overdue, with the existing
+ * API: escalate it as an incident (POST /v1/incidents: about the party that has not answered,
+ * or the notice's party whose activity is objected to, with the facts and the mediator's
+ * note, so that the parties concerned and the monitors see it and it is investigated and
+ * found on like any incident), and put a further note on the record as the escalation's
+ * investigation note (POST /v1/incidents/{id}/investigate). Relaying again is not offered:
+ * the server relays a notice once (POST /v1/notices/{id}/relay answers 409 after that). */
+function mediatorNext(n) {
+  if (session.role !== 'mediator' || n.status === 'withdrawn') return null;
+  const need = needsMediator(n);
+  if (!need) return null;
+  const esc = escalationOf(n);
+  st.noticeNotes ||= {};
+  const note = h('textarea.note', { rows: 2, dir: 'auto', id: `next-note-${n.id}`, oninput: (e) => (st.noticeNotes[n.id] = e.currentTarget.value) });
+  note.value = st.noticeNotes[n.id] || '';
+  const facts = [
+    ...need.objections.map((a) => t('notices.next.objectedBy', { party: a.party, reason: a.reason || '—' })),
+    need.overdue ? (need.missing.length ? t('notices.next.noAnswer', { parties: need.missing.join(', ') }) : t('notices.next.lateWindow')) : null,
+  ].filter(Boolean);
+  const act = (action, fn, ask) => h('button', { type: 'button', dataset: { action, key: `${n.id}:${action}` }, onclick: async () => {
+    try {
+      if (ask && !(await confirmAct(ask()))) return;
+      await fn();
+      delete st.noticeNotes[n.id];
+      await Promise.all([loadNotices(), loadIncidents()]);
+      renderNotices();
+    } catch (e) {
+      showError(e);
+    }
+  } }, t(`notices.next.${action}`));
+  const about = need.missing[0] || (need.objections.length ? n.party : null);
+  const description = () => [`${n.id}: ${t('notices.next.escalationText', { id: n.id, party: n.party, kind: word('noticeKind', (n.draft || n).kind) })}`, ...facts, note.value.trim()].filter(Boolean).join('\n');
+  const actions = [];
+  if (!esc) {
+    actions.push(act('escalate', () => session.post('/v1/incidents', { category: 'other', occurred_at: new Date(serverNow()).toISOString(), description: description(), ...(about ? { alleged_party: about } : {}) }), () => ({
+      title: t('notices.next.escalateTitle', { id: n.id }),
+      text: t('notices.next.escalateConfirmText', { about: about || '—' }),
+      detail: description(),
+      confirm: t('notices.next.escalate'),
+    })));
+  } else if (esc.status === 'alleged') {
+    actions.push(act('note', async () => {
+      if (!note.value.trim()) {
+        note.focus();
+        throw new Error(t('notices.next.noteNeeded'));
+      }
+      return session.post(`/v1/incidents/${esc.id}/investigate`, { note: note.value.trim() });
+    }));
+  }
+  return h('section.next-steps', { dataset: { notice: n.id, escalation: esc?.id || '' }, 'aria-label': t('notices.next.title', { id: n.id }) },
+    h('h3', t('notices.next.title', { id: n.id })),
+    h('ul', facts.map((f) => h('li', { dir: 'auto' }, f))),
+    esc ? h('p', t('notices.next.escalated', { id: esc.id, status: word('status', esc.status) }), ' ',
+      h('button.link', { type: 'button', dataset: { key: `${n.id}:open-escalation` }, onclick: () => { st.selectedIncident = esc.id; setTab('incidents'); } }, t('notices.next.open'))) : null,
+    !esc || esc.status === 'alleged' ? [h('label', { for: `next-note-${n.id}` }, t(esc ? 'notices.next.noteLabel' : 'notices.next.noteWithEscalation')), note] : null,
+    h('div.actions', actions),
+    h('p.muted', t('notices.next.noRelayAgain')));
+}
+
 function renderNotice(n) {
   const d = n.draft || n;
   const overdue = n.status === 'overdue' || pastDue(n);
@@ -101,7 +178,8 @@ function renderNotice(n) {
     d.forces ? h('div.muted', d.forces.map((f) => `${f.count != null ? num(f.count) : '?'} ${f.category}`).join(', ')) : null,
     (n.answers || []).length ? h('div', n.answers.map((a) => h('div', `${a.party}: ${word('answer', a.answer)}${a.reason ? ` (${a.reason})` : ''}${a.late ? ` (${t('notices.late')})` : ''} `, time(a.at)))) : null,
     checkProblems.length ? h('div.bad', t('notices.checkPrefix'), ' ', checkProblems.join('; ')) : null,
-    h('div.actions', h('button.link', { type: 'button', dataset: { key: `${n.id}:show` }, onclick: () => showNotice(n) }, t('notices.showOnMap')), noticeActions(n)),
+    mediatorNext(n),
+    h('div.actions', h('button.link', { type: 'button', dataset: { key: `${n.id}:show` }, onclick: () => showNotice(n) }, t('notices.showOnMap')), (n.ledger || []).length ? recordButton({ label: n.id, indices: n.ledger }, n.id) : null, noticeActions(n)),
   );
 }
 

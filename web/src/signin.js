@@ -8,6 +8,7 @@ import { resetReplay } from './replay.js';
 import { resetTriage } from './triage.js';
 import { setMeasuring } from './measure.js';
 import { resetUnitLabels } from './unitlabels.js';
+import { resetRecord } from './record.js';
 
 // ---------------------------------------------------------------- sign-in
 
@@ -71,6 +72,7 @@ export function stop() {
   resetTriage();
   setMeasuring(false);
   resetUnitLabels();
+  resetRecord();
   // What this principal saw of units goes with it: the next one starts afresh.
   st.trails = new Map();
   st.unitRows = new Map();

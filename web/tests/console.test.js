@@ -417,10 +417,13 @@ test('by keyboard only: map items and the map open details, Escape closes them; 
     }
   }
 
-  // The tabs: Tab reaches the selected one, End moves to the last (Map items).
+  // The tabs: Tab reaches the selected one, End moves to the last (Record), the arrow back
+  // to the one before it (Map items).
   await tabTo(page, () => document.activeElement?.getAttribute('role') === 'tab');
   assert.ok(await focusRing(page), 'the focused tab shows a focus ring');
   await page.keyboard.press('End');
+  await page.waitForSelector('#tab-record[aria-selected=true]');
+  await page.keyboard.press('ArrowLeft');
   await page.waitForSelector('#tab-mapitems[aria-selected=true]');
   await page.waitForSelector('#map-features button');
 
