@@ -128,8 +128,12 @@ impl AppState {
         ledger_ring
             .insert(log_vkey)
             .map_err(|err| e("keyring", &err))?;
+        // The log key appears twice: under the mediator's id (it signs the mediator's
+        // entries) and under the checkpoints' origin (it signs them), which is the name
+        // `log verify` looks for when no --log-key is given.
         let ledger_ring_text = format!(
-            "# The keys that verify this agreement's ledger: each party's and monitor's, and the\n# log key under the mediator's id. For `truceline log verify --party-keys`.\n{ledger_ring}"
+            "# The keys that verify this agreement's ledger: each party's and monitor's, and the\n# log key under the mediator's id and under the checkpoints' origin. For\n# `truceline log verify EXPORT --party-keys THIS-FILE`.\n{ledger_ring}{}\n",
+            config.log_key.verifier()
         );
         let ledger_store =
             truceline_ledger::store::SqliteStore::open(config.data_dir.join("ledger.db"))

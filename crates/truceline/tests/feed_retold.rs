@@ -1,7 +1,8 @@
 //! The feed is a projection too: when its file is lost, the server tells it again from
 //! the ledger at start, and every principal reads the same items as before (the same
-//! kinds, times and contents, its own view of each), ids numbered afresh. Drives the real
-//! `truceline serve` on loopback.
+//! kinds, times and contents, its own view of each), ids numbered afresh; and a party's
+//! export verifies with the keyring the server publishes. Drives the real `truceline
+//! serve` on loopback.
 
 mod support;
 
@@ -155,5 +156,25 @@ async fn a_lost_feed_is_told_again_from_the_ledger() {
     let sy = server.login("SY").await;
     let (_, hooks) = sy.get("/v1/webhooks").await.unwrap();
     assert_eq!(hooks["items"].as_array().map(Vec::len), Some(1), "{hooks}");
+
+    // The keyring the server publishes is all a party needs to check its export offline.
+    let (s, export) = sy.get_bytes("/v1/ledger/export").await.unwrap();
+    assert_eq!(s, 200);
+    let export_path = dir.path().join("sy-export.jsonl");
+    std::fs::write(&export_path, &export).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_truceline"))
+        .args(["log", "verify"])
+        .arg(&export_path)
+        .arg("--party-keys")
+        .arg(data.join("verifier-keyring"))
+        .args(["--as", "SY"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "log verify with the published keyring: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     server.kill();
 }
