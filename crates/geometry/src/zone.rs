@@ -193,9 +193,16 @@ pub(crate) fn within(segs: &SegIndex, lon: f64, lat: f64, limit_m: f64) -> Optio
     (d < limit_m).then_some(d)
 }
 
+/// Area of a closed ring on the contract's sphere in km^2, by the same formula as
+/// [`Zone::area_km2`] (orientation not significant). For the gap report's pieces, so that
+/// they and the zones are measured alike.
+pub fn ring_area_km2(ring: &[LonLat]) -> f64 {
+    ring_area_rad2(ring) * EARTH_RADIUS_M * EARTH_RADIUS_M / 1e6
+}
+
 /// Spherical area of a closed ring in steradians (Chamberlain & Duquette, as turf does).
 fn ring_area_rad2(ring: &[LonLat]) -> f64 {
-    let n = ring.len() - 1; // distinct positions; ring[n] == ring[0]
+    let n = ring.len().saturating_sub(1); // distinct positions; ring[n] == ring[0]
     if n < 3 {
         return 0.0;
     }
