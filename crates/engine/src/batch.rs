@@ -134,6 +134,7 @@ pub fn classify_chunk_pair_into(
         chunk.error = None;
         chunk.line_count = 0;
     }
+    let same_forces = classifiers[0].same_forces(classifiers[1]);
     let mut reader = ReportReader::default();
     let mut at = 0;
     let mut line_count = 0;
@@ -158,9 +159,22 @@ pub fn classify_chunk_pair_into(
             }
         };
         let mut failed = false;
-        for (classifier, chunk) in classifiers.iter().zip([&mut *ca, &mut *cb]) {
+        let mut resolved = None;
+        for (k, (classifier, chunk)) in classifiers.iter().zip([&mut *ca, &mut *cb]).enumerate() {
             let hits_start = chunk.hits.len() as u32;
-            match classifier.classify(&report, &mut chunk.hits) {
+            // The second agreement declares the same forces (the usual draft): the first's
+            // party and category stand for it, and the lookups are not done twice.
+            let classified = match resolved {
+                Some((party, category)) if k == 1 && same_forces => {
+                    classifier.classify_resolved(&report, party, category, &mut chunk.hits);
+                    Ok((party, category))
+                }
+                _ => classifier.classify(&report, &mut chunk.hits),
+            };
+            if let Ok(pc) = classified {
+                resolved = Some(pc);
+            }
+            match classified {
                 Ok((party, category)) => {
                     let unit_start = chunk.unit_names.len() as u32;
                     chunk.unit_names.push_str(&report.unit);
@@ -230,8 +244,10 @@ impl Engine {
             // their events are told apart from the report's own. A report out of order is
             // refused by apply below; no window instant lies at or before its time that
             // has not been applied already.
-            self.advance_to(r.t, events);
-            causes.resize(events.len(), None);
+            if self.window_due(r.t) {
+                self.advance_to(r.t, events);
+                causes.resize(events.len(), None);
+            }
             self.apply(&report, events).map_err(|why| LineError {
                 line: r.line,
                 message: why.to_string(),

@@ -134,6 +134,39 @@ impl Classifier {
     ) -> Result<(PartyIndex, CategoryIndex), ApplyError> {
         let party = self.party(&report.party)?;
         let category = self.category(&report.category)?;
+        self.classify_resolved(report, party, category, hits);
+        Ok((party, category))
+    }
+
+    /// True when `other` declares the same parties and categories in the same order, so
+    /// that a report's indices resolved by one are the other's too.
+    pub fn same_forces(&self, other: &Classifier) -> bool {
+        self.agreement.parties.len() == other.agreement.parties.len()
+            && self
+                .agreement
+                .parties
+                .iter()
+                .zip(&other.agreement.parties)
+                .all(|(a, b)| a.id == b.id)
+            && self.agreement.categories.len() == other.agreement.categories.len()
+            && self
+                .agreement
+                .categories
+                .iter()
+                .zip(&other.agreement.categories)
+                .all(|(a, b)| a.id == b.id)
+    }
+
+    /// As [`Self::classify`] for a report whose party and category are already resolved
+    /// (against this agreement, or one with the [`Self::same_forces`]).
+    #[inline]
+    pub fn classify_resolved(
+        &self,
+        report: &RawReport,
+        party: PartyIndex,
+        category: CategoryIndex,
+        hits: &mut Vec<Hit>,
+    ) {
         let n_categories = self.agreement.categories.len();
         for &p in &self.relevant[usize::from(party) * n_categories + usize::from(category)] {
             match self.predicates[p as usize] {
@@ -162,7 +195,6 @@ impl Classifier {
                 }
             }
         }
-        Ok((party, category))
     }
 
     /// Needed only when a breach ends or a window opens or closes. Kept out of line and
