@@ -1,8 +1,8 @@
 //! The gap report between two drafts (spec/negotiation.md, "Gap report").
 //!
 //! Features, rules, parties and categories are matched by id. Zone areas are on the
-//! contract's sphere, measured by the same formula as `truceline check` (Chamberlain and
-//! Duquette on the polygon's lon/lat edges); the pieces (A minus B, B minus A, A and B) come
+//! contract's sphere, measured by the same formula as `truceline check` (exact for edges
+//! straight in lon/lat, `truceline_geometry::ring_area_km2`); the pieces (A minus B, B minus A, A and B) come
 //! from `geo`'s boolean operations in lon/lat degrees with the even-odd rule, which is the
 //! engine's own meaning of "inside" (edges straight in lon/lat, RFC 7946).
 
