@@ -31,9 +31,19 @@ SHARED = os.path.join(ROOT, "..", "shared")
 
 
 def wall(cmd, stdout=subprocess.DEVNULL):
+    return timed(cmd, stdout)[0]
+
+
+def timed(cmd, stdout=subprocess.DEVNULL):
+    """Wall time and CPU time (user + system) of one run of cmd."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    w = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return w, cpu
 
 
 def load_zones(path):
@@ -66,11 +76,20 @@ def bench_diff(binary, runs):
                 piece.area
         full.append(time.perf_counter() - t)
     ms = lambda xs: statistics.median(xs) * 1000
+    timing = os.path.join(os.path.dirname(binary), "examples", "diff_timing")
+    inproc = None
+    if os.path.exists(timing):
+        inproc = subprocess.run([timing, os.path.dirname(a), os.path.dirname(b), str(runs)],
+                                check=True, capture_output=True, text=True).stdout
     print(f"draft diff, {len(pairs)} zones changed, {runs} runs each")
     print(f"  truceline draft diff, end to end (process)      median {ms(ours):7.2f} ms"
           f"  (min {min(ours) * 1000:.2f}, max {max(ours) * 1000:.2f})")
     print(f"  shapely symmetric_difference, the {len(pairs)} zone pairs   median {ms(sym):7.2f} ms")
     print(f"  shapely A-B, B-A, A&B and areas, the {len(pairs)} pairs    median {ms(full):7.2f} ms")
+    if inproc:
+        print("  truceline in process (examples/diff_timing):")
+        for line in inproc.splitlines()[1:]:
+            print("    " + line)
 
 
 def make_draft(src, out):
@@ -111,15 +130,21 @@ def bench_impact(binary, runs, data):
     wall(replay)
     out = subprocess.run(impact, check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
-    r, i = [], []
+    r, i, rc, ic = [], [], [], []
     for _ in range(runs):
-        r.append(wall(replay))
-        i.append(wall(impact))
+        w, c = timed(replay)
+        r.append(w)
+        rc.append(c)
+        w, c = timed(impact)
+        i.append(w)
+        ic.append(c)
     mr, mi = statistics.median(r), statistics.median(i)
     print(f"draft impact over {report['reports']:,} reports, {runs} runs each, alternated")
     print(f"  truceline replay (one agreement, events to /dev/null)  median {mr:.3f} s  runs {', '.join(f'{x:.3f}' for x in r)}")
     print(f"  truceline draft impact (both drafts, one pass)          median {mi:.3f} s  runs {', '.join(f'{x:.3f}' for x in i)}")
-    print(f"  ratio impact / replay: {mi / mr:.2f}x (bar: under 1.5x)")
+    print(f"  ratio impact / replay: {mi / mr:.2f}x wall (bar: under 1.5x); CPU (user + system) "
+          f"median {statistics.median(rc):.3f} s vs {statistics.median(ic):.3f} s: "
+          f"{statistics.median(ic) / statistics.median(rc):.2f}x")
     print("  breaches (A -> B): " + ", ".join(f"{x['id']} {x['breaches_a']}->{x['breaches_b']}"
                                              for x in report["rules"]))
 
