@@ -6,6 +6,9 @@
 //! the reading.
 
 use crate::agreement::{CategoryIndex, PartyIndex};
+use std::sync::Arc;
+
+use crate::classifier::SharingPlan;
 use crate::engine::{Classifier, Engine, Hit, ReportRef};
 use crate::event::Event;
 use crate::report::ReportReader;
@@ -116,16 +119,43 @@ pub fn classify_chunk_into(
     }
 }
 
-/// As [`classify_chunk_into`] for two agreements at once (a draft and its baseline, say):
-/// each line is read once and classified by both. Both chunks stop at the first line
-/// either refuses (each with its own error, or none if only the other refused), so that
-/// the two replays stop at the same line.
+/// Two classifiers that classify the same reports (a draft and its baseline, say), with
+/// what the second can take from the first's answers: when both declare the same forces,
+/// a report's party and category are resolved once, and a question both ask alike (inside
+/// the same zone, within the same distance of the same line) is answered once.
+#[derive(Debug, Clone)]
+pub struct PairClassifier {
+    classifiers: [Arc<Classifier>; 2],
+    plan: Option<SharingPlan>,
+}
+
+impl PairClassifier {
+    pub fn new(first: Arc<Classifier>, second: Arc<Classifier>) -> PairClassifier {
+        let plan = second.sharing_plan(&first);
+        PairClassifier {
+            classifiers: [first, second],
+            plan,
+        }
+    }
+
+    /// How many of the second's predicates are answered by the first's, out of how many,
+    /// over all parties and categories (for a summary).
+    pub fn shared_predicates(&self) -> Option<(usize, usize)> {
+        self.plan.as_ref().map(SharingPlan::counts)
+    }
+}
+
+/// As [`classify_chunk_into`] for two agreements at once: each line is read once and
+/// classified by both. Both chunks stop at the first line either refuses (each with its
+/// own error, or none if only the other refused), so that the two replays stop at the
+/// same line.
 pub fn classify_chunk_pair_into(
-    classifiers: [&Classifier; 2],
+    pair: &PairClassifier,
     bytes: &[u8],
     first_line: u64,
     chunks: [&mut ClassifiedChunk; 2],
 ) {
+    let classifiers = [&*pair.classifiers[0], &*pair.classifiers[1]];
     let [ca, cb] = chunks;
     for chunk in [&mut *ca, &mut *cb] {
         chunk.reports.clear();
@@ -134,7 +164,6 @@ pub fn classify_chunk_pair_into(
         chunk.error = None;
         chunk.line_count = 0;
     }
-    let same_forces = classifiers[0].same_forces(classifiers[1]);
     let mut reader = ReportReader::default();
     let mut at = 0;
     let mut line_count = 0;
@@ -159,49 +188,29 @@ pub fn classify_chunk_pair_into(
             }
         };
         let mut failed = false;
-        let mut resolved = None;
-        for (k, (classifier, chunk)) in classifiers.iter().zip([&mut *ca, &mut *cb]).enumerate() {
-            let hits_start = chunk.hits.len() as u32;
-            // The second agreement declares the same forces (the usual draft): the first's
-            // party and category stand for it, and the lookups are not done twice.
-            let classified = match resolved {
-                Some((party, category)) if k == 1 && same_forces => {
-                    classifier.classify_resolved(&report, party, category, &mut chunk.hits);
-                    Ok((party, category))
-                }
-                _ => classifier.classify(&report, &mut chunk.hits),
-            };
-            if let Ok(pc) = classified {
-                resolved = Some(pc);
+        // The first agreement.
+        let hits_a = ca.hits.len();
+        let first = classifiers[0].classify(&report, &mut ca.hits);
+        failed |= take(ca, &report, number, hits_a, first.clone());
+        // The second: when it declares the same forces (the usual draft), the first's
+        // party and category stand for it and the questions both ask alike are answered
+        // once.
+        let hits_b = cb.hits.len();
+        let second = match (&first, &pair.plan) {
+            (Ok((party, category)), Some(plan)) => {
+                classifiers[1].classify_sharing(
+                    &report,
+                    *party,
+                    *category,
+                    plan,
+                    &ca.hits[hits_a..],
+                    &mut cb.hits,
+                );
+                Ok((*party, *category))
             }
-            match classified {
-                Ok((party, category)) => {
-                    let unit_start = chunk.unit_names.len() as u32;
-                    chunk.unit_names.push_str(&report.unit);
-                    chunk.reports.push(ChunkReport {
-                        line: number,
-                        t: report.t,
-                        unit_start,
-                        unit_end: chunk.unit_names.len() as u32,
-                        party,
-                        category,
-                        count: report.count,
-                        lon: report.lon,
-                        lat: report.lat,
-                        hits_start,
-                        hits_end: chunk.hits.len() as u32,
-                    });
-                }
-                Err(err) => {
-                    chunk.hits.truncate(hits_start as usize);
-                    chunk.error = Some(LineError {
-                        line: number,
-                        message: err.to_string(),
-                    });
-                    failed = true;
-                }
-            }
-        }
+            _ => classifiers[1].classify(&report, &mut cb.hits),
+        };
+        failed |= take(cb, &report, number, hits_b, second);
         if failed {
             // The line is the last of both: drop it from the one that took it.
             for chunk in [&mut *ca, &mut *cb] {
@@ -217,6 +226,44 @@ pub fn classify_chunk_pair_into(
     }
     ca.line_count = line_count;
     cb.line_count = line_count;
+}
+
+/// Adds a classified report to `chunk`, or its error; true on an error.
+fn take(
+    chunk: &mut ClassifiedChunk,
+    report: &crate::report::RawReport,
+    line: u64,
+    hits_start: usize,
+    classified: Result<(PartyIndex, CategoryIndex), crate::error::ApplyError>,
+) -> bool {
+    match classified {
+        Ok((party, category)) => {
+            let unit_start = chunk.unit_names.len() as u32;
+            chunk.unit_names.push_str(&report.unit);
+            chunk.reports.push(ChunkReport {
+                line,
+                t: report.t,
+                unit_start,
+                unit_end: chunk.unit_names.len() as u32,
+                party,
+                category,
+                count: report.count,
+                lon: report.lon,
+                lat: report.lat,
+                hits_start: hits_start as u32,
+                hits_end: chunk.hits.len() as u32,
+            });
+            false
+        }
+        Err(err) => {
+            chunk.hits.truncate(hits_start);
+            chunk.error = Some(LineError {
+                line,
+                message: err.to_string(),
+            });
+            true
+        }
+    }
 }
 
 impl Engine {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use truceline_engine::{
     classify_chunk, classify_chunk_pair_into, AgreementSource, ClassifiedChunk, Engine,
+    PairClassifier,
 };
 
 fn load(dir: &str) -> Arc<truceline_engine::Agreement> {
@@ -51,28 +52,27 @@ fn a_pair_says_what_each_says_alone() {
             Engine::new(agreements[0].clone()),
             Engine::new(agreements[1].clone()),
         ];
-        let classifiers = [
+        let classifiers = PairClassifier::new(
             paired[0].classifier().clone(),
             paired[1].classifier().clone(),
-        ];
+        );
         let (mut want, mut got, mut causes) = (Vec::new(), Vec::new(), Vec::new());
         for &(s, e, first) in &chunks {
             let chunk = classify_chunk(alone.classifier(), &tracks[s..e], first);
             alone.apply_chunk(&chunk, &mut want).unwrap();
             let mut pair = [ClassifiedChunk::default(), ClassifiedChunk::default()];
             let [pa, pb] = &mut pair;
-            classify_chunk_pair_into(
-                [&classifiers[0], &classifiers[1]],
-                &tracks[s..e],
-                first,
-                [pa, pb],
-            );
+            classify_chunk_pair_into(&classifiers, &tracks[s..e], first, [pa, pb]);
             assert_eq!(pair[k].report_count(), chunk.report_count());
             paired[k]
                 .apply_chunk_attributed(&pair[k], &mut got, &mut causes)
                 .unwrap();
         }
         assert_eq!(got, want);
+        if std::ptr::eq(agreements[0], agreements[1]) {
+            let (shared, all) = classifiers.shared_predicates().unwrap();
+            assert_eq!(shared, all, "a draft against itself shares every predicate");
+        }
         assert_eq!(causes.len(), got.len());
         assert!(!want.is_empty());
         // Every event a report made names that report's party where it names one.
@@ -98,7 +98,8 @@ fn a_pair_stops_both_at_the_first_line_either_refuses() {
     let (ca, cb) = (Engine::new(a), Engine::new(b));
     let mut pair = [ClassifiedChunk::default(), ClassifiedChunk::default()];
     let [pa, pb] = &mut pair;
-    classify_chunk_pair_into([ca.classifier(), cb.classifier()], lines, 7, [pa, pb]);
+    let classifiers = PairClassifier::new(ca.classifier().clone(), cb.classifier().clone());
+    classify_chunk_pair_into(&classifiers, lines, 7, [pa, pb]);
     for chunk in &pair {
         assert_eq!(chunk.report_count(), 1);
         let err = chunk.error.as_ref().expect("the unknown party");

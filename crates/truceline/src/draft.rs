@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use truceline_engine::agreement::PartyIndex;
-use truceline_engine::{classify_chunk_pair_into, ClassifiedChunk, Engine, Event};
+use truceline_engine::{
+    classify_chunk_pair_into, ClassifiedChunk, Engine, Event, LineError, PairClassifier,
+};
 use truceline_negotiation::{diff, html, impact, Draft, DraftSource, Tally};
 
 use crate::exit::bad_input;
@@ -130,45 +132,39 @@ type Pair = [ClassifiedChunk; 2];
 
 /// The replay's pipeline (replay.rs) with two engines: one reader thread cuts the file
 /// into chunks, `threads` workers read each line once and classify it for both drafts,
-/// and this thread applies each chunk pair in file order, one engine after the other,
-/// counting breaches as they come.
+/// this thread applies each chunk pair in file order to the baseline's engine and passes
+/// it on to a second thread that applies it to the draft's, each counting breaches as
+/// they come. A bad line stops both; the first in the file is the one reported.
 fn replay_both(
-    mut engines: [Engine; 2],
+    engines: [Engine; 2],
     input: impl io::Read + Send,
     input_name: &str,
     draft_names: &[String; 2],
     threads: usize,
 ) -> anyhow::Result<([Tally; 2], u64)> {
-    let classifiers = [
-        engines[0].classifier().clone(),
-        engines[1].classifier().clone(),
-    ];
-    let mut tallies = [
-        Tally::new(engines[0].agreement().clone()),
-        Tally::new(engines[1].agreement().clone()),
-    ];
+    let [mut engine_a, mut engine_b] = engines;
+    let classifiers =
+        PairClassifier::new(engine_a.classifier().clone(), engine_b.classifier().clone());
+    let classifiers = &classifiers;
+    let mut tally_a = Tally::new(engine_a.agreement().clone());
+    let mut tally_b = Tally::new(engine_b.agreement().clone());
     let (work_tx, work_rx) = crossbeam_channel::bounded::<(u64, Vec<u8>, u64)>(threads * 2);
     let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, Box<Pair>)>(threads * 2);
+    let (b_tx, b_rx) = crossbeam_channel::bounded::<Box<Pair>>(threads * 2);
     let (free_buffer_tx, free_buffer_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads * 4);
     let (free_pair_tx, free_pair_rx) = crossbeam_channel::bounded::<Box<Pair>>(threads * 4);
     let mut reports = 0u64;
 
-    std::thread::scope(|scope| -> anyhow::Result<()> {
+    let failure = std::thread::scope(|scope| -> anyhow::Result<Option<(usize, LineError)>> {
         let reader = scope.spawn(move || read_chunks(input, work_tx, free_buffer_rx));
         for _ in 0..threads {
-            let (work_rx, done_tx, classifiers) =
-                (work_rx.clone(), done_tx.clone(), classifiers.clone());
+            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
             let (free_buffer_tx, free_pair_rx) = (free_buffer_tx.clone(), free_pair_rx.clone());
             scope.spawn(move || {
                 for (seq, bytes, first_line) in work_rx {
                     let mut pair = free_pair_rx.try_recv().unwrap_or_default();
                     let [ca, cb] = &mut *pair;
-                    classify_chunk_pair_into(
-                        [&classifiers[0], &classifiers[1]],
-                        &bytes,
-                        first_line,
-                        [ca, cb],
-                    );
+                    classify_chunk_pair_into(classifiers, &bytes, first_line, [ca, cb]);
                     let _ = free_buffer_tx.try_send(bytes);
                     if done_tx.send((seq, pair)).is_err() {
                         return;
@@ -177,44 +173,68 @@ fn replay_both(
             });
         }
         drop((work_rx, done_tx, free_buffer_tx, free_pair_rx));
+        let free_pair_b = free_pair_tx.clone();
+        let tally_b = &mut tally_b;
+        let applier_b = scope.spawn(move || -> Option<LineError> {
+            let (mut events, mut causes) = (Vec::new(), Vec::new());
+            for pair in b_rx {
+                events.clear();
+                causes.clear();
+                let applied = engine_b.apply_chunk_attributed(&pair[1], &mut events, &mut causes);
+                tally_b.count(&events, &causes);
+                if let Err(err) = applied {
+                    return Some(err);
+                }
+                let _ = free_pair_b.try_send(pair);
+            }
+            None
+        });
 
         let mut waiting: BTreeMap<u64, Box<Pair>> = BTreeMap::new();
         let mut next = 0u64;
         let mut events: Vec<Event> = Vec::new();
         let mut causes: Vec<Option<PartyIndex>> = Vec::new();
-        let outcome = (|| -> anyhow::Result<()> {
-            for (seq, pair) in &done_rx {
-                waiting.insert(seq, pair);
-                while let Some(pair) = waiting.remove(&next) {
-                    next += 1;
-                    let mut failed = None;
-                    for k in 0..2 {
-                        events.clear();
-                        causes.clear();
-                        let applied =
-                            engines[k].apply_chunk_attributed(&pair[k], &mut events, &mut causes);
-                        tallies[k].count(&events, &causes);
-                        if let Err(err) = applied {
-                            failed.get_or_insert((k, err));
-                        }
-                    }
-                    if let Some((k, err)) = failed {
-                        return Err(bad_input(format!(
-                            "{input_name}:{}: {} (replaying under {})",
-                            err.line, err.message, draft_names[k]
-                        )));
-                    }
-                    reports += pair[0].report_count() as u64;
-                    let _ = free_pair_tx.try_send(pair);
+        let mut failed_a = None;
+        'apply: for (seq, pair) in &done_rx {
+            waiting.insert(seq, pair);
+            while let Some(pair) = waiting.remove(&next) {
+                next += 1;
+                events.clear();
+                causes.clear();
+                let applied = engine_a.apply_chunk_attributed(&pair[0], &mut events, &mut causes);
+                tally_a.count(&events, &causes);
+                reports += pair[0].report_count() as u64;
+                // The draft's engine gets the chunk even when the baseline's refused a
+                // line in it: the reports before that line count under both.
+                let sent = b_tx.send(pair).is_ok();
+                if let Err(err) = applied {
+                    failed_a = Some(err);
+                    break 'apply;
+                }
+                if !sent {
+                    break 'apply;
                 }
             }
-            Ok(())
-        })();
-        drop(done_rx);
+        }
+        drop((done_rx, b_tx));
+        let failed_b = applier_b.join().expect("the applier thread does not panic");
         let read = reader.join().expect("the reader thread does not panic");
-        outcome?;
-        read.with_context(|| format!("reading {input_name}"))?;
-        Ok(())
+        let failure = match (failed_a, failed_b) {
+            (Some(a), Some(b)) if b.line < a.line => Some((1, b)),
+            (Some(a), _) => Some((0, a)),
+            (None, Some(b)) => Some((1, b)),
+            (None, None) => None,
+        };
+        if failure.is_none() {
+            read.with_context(|| format!("reading {input_name}"))?;
+        }
+        Ok(failure)
     })?;
-    Ok((tallies, reports))
+    if let Some((k, err)) = failure {
+        return Err(bad_input(format!(
+            "{input_name}:{}: {} (replaying under {})",
+            err.line, err.message, draft_names[k]
+        )));
+    }
+    Ok(([tally_a, tally_b], reports))
 }
