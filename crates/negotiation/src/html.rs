@@ -132,14 +132,17 @@ fn map(report: &GapReport, zones: &[usize], lines: &[usize], width: f64) -> Stri
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {:.0} {:.0}" role="img" aria-label="map">{DEFS}"#,
         view.width, view.height
     );
-    for &i in zones {
-        let z = &report.zones[i];
-        let title = format!("<title>{}</title>", esc(&z.id));
-        for (polys, fill, class) in [
-            (&z.pieces.both, "#c9ccd1", "both"),
-            (&z.pieces.only_a, "url(#ha)", "only-a"),
-            (&z.pieces.only_b, "url(#hb)", "only-b"),
-        ] {
+    // Every zone's shared part first, then what only one draft covers, so that where
+    // zones overlap a zone's shared part never hides another's gap.
+    for pass in 0..3 {
+        for &i in zones {
+            let z = &report.zones[i];
+            let title = format!("<title>{}</title>", esc(&z.id));
+            let (polys, fill, class) = match pass {
+                0 => (&z.pieces.both, "#c9ccd1", "both"),
+                1 => (&z.pieces.only_a, "url(#ha)", "only-a"),
+                _ => (&z.pieces.only_b, "url(#hb)", "only-b"),
+            };
             if !polys.is_empty() {
                 let _ = write!(
                     svg,
