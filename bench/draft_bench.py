@@ -145,6 +145,9 @@ def bench_impact(binary, runs, data):
     print(f"  ratio impact / replay: {mi / mr:.2f}x wall (bar: under 1.5x); CPU (user + system) "
           f"median {statistics.median(rc):.3f} s vs {statistics.median(ic):.3f} s: "
           f"{statistics.median(ic) / statistics.median(rc):.2f}x")
+    pairs = sorted(b / a for a, b in zip(r, i))
+    print(f"  ratio run by run (each impact over the replay just before it): median "
+          f"{statistics.median(pairs):.2f}x, from {pairs[0]:.2f}x to {pairs[-1]:.2f}x")
     print("  breaches (A -> B): " + ", ".join(f"{x['id']} {x['breaches_a']}->{x['breaches_b']}"
                                              for x in report["rules"]))
 
