@@ -23,6 +23,28 @@ pub(crate) enum Predicate {
     Near { target: FeatureIndex, min_m: f64 },
 }
 
+/// Which of one classifier's predicates another's answers stand for, per party and
+/// category: `(predicate, Some(the other's))` where the other evaluates the same question
+/// (the same kind, the same coordinates, the same distance) for that party and category.
+#[derive(Debug, Clone)]
+pub struct SharingPlan {
+    per_force: Vec<Vec<(u32, Option<u32>)>>,
+}
+
+impl SharingPlan {
+    /// (shared, all): over every party and category, the predicates answered by the other.
+    pub fn counts(&self) -> (usize, usize) {
+        let all = self.per_force.iter().map(Vec::len).sum();
+        let shared = self
+            .per_force
+            .iter()
+            .flatten()
+            .filter(|(_, q)| q.is_some())
+            .count();
+        (shared, all)
+    }
+}
+
 /// The position-only half of evaluation. Cheap to share between threads.
 #[derive(Debug)]
 pub struct Classifier {
@@ -134,35 +156,158 @@ impl Classifier {
     ) -> Result<(PartyIndex, CategoryIndex), ApplyError> {
         let party = self.party(&report.party)?;
         let category = self.category(&report.category)?;
+        self.classify_resolved(report, party, category, hits);
+        Ok((party, category))
+    }
+
+    /// True when `other` declares the same parties and categories in the same order, so
+    /// that a report's indices resolved by one are the other's too.
+    pub fn same_forces(&self, other: &Classifier) -> bool {
+        self.agreement.parties.len() == other.agreement.parties.len()
+            && self
+                .agreement
+                .parties
+                .iter()
+                .zip(&other.agreement.parties)
+                .all(|(a, b)| a.id == b.id)
+            && self.agreement.categories.len() == other.agreement.categories.len()
+            && self
+                .agreement
+                .categories
+                .iter()
+                .zip(&other.agreement.categories)
+                .all(|(a, b)| a.id == b.id)
+    }
+
+    /// How this classifier can take answers from `other`'s, report by report (see
+    /// [`Self::classify_sharing`]); `None` unless both declare the same forces.
+    pub fn sharing_plan(&self, other: &Classifier) -> Option<SharingPlan> {
+        if !self.same_forces(other) {
+            return None;
+        }
+        let same_feature = |a: FeatureIndex, b: FeatureIndex| match (
+            &self.agreement.features[a as usize].shape,
+            &other.agreement.features[b as usize].shape,
+        ) {
+            (Shape::Zone(x), Shape::Zone(y)) => x.polygons() == y.polygons(),
+            (Shape::Line(x), Shape::Line(y)) => x.lines() == y.lines(),
+            _ => false,
+        };
+        // For each of this classifier's predicates, the other's that means the same.
+        let twin: Vec<Option<u32>> = self
+            .predicates
+            .iter()
+            .map(|mine| {
+                other
+                    .predicates
+                    .iter()
+                    .position(|theirs| match (mine, theirs) {
+                        (Predicate::Inside { zone: a }, Predicate::Inside { zone: b }) => {
+                            same_feature(*a, *b)
+                        }
+                        (
+                            Predicate::Near {
+                                target: a,
+                                min_m: x,
+                            },
+                            Predicate::Near {
+                                target: b,
+                                min_m: y,
+                            },
+                        ) => x == y && same_feature(*a, *b),
+                        _ => false,
+                    })
+                    .map(|q| q as u32)
+            })
+            .collect();
+        let per_force = self
+            .relevant
+            .iter()
+            .zip(&other.relevant)
+            .map(|(mine, theirs)| {
+                mine.iter()
+                    .map(|&p| (p, twin[p as usize].filter(|q| theirs.contains(q))))
+                    .collect()
+            })
+            .collect();
+        Some(SharingPlan { per_force })
+    }
+
+    /// As [`Self::classify_resolved`], taking the answer of every predicate that means the
+    /// same as one `other` evaluated for this report (`other_hits`, what `other` found)
+    /// instead of computing it again: the same hits, in the order of this classifier's
+    /// predicates.
+    #[inline]
+    pub fn classify_sharing(
+        &self,
+        report: &RawReport,
+        party: PartyIndex,
+        category: CategoryIndex,
+        plan: &SharingPlan,
+        other_hits: &[Hit],
+        hits: &mut Vec<Hit>,
+    ) {
         let n_categories = self.agreement.categories.len();
-        for &p in &self.relevant[usize::from(party) * n_categories + usize::from(category)] {
-            match self.predicates[p as usize] {
-                Predicate::Inside { zone } => {
-                    let Shape::Zone(z) = &self.agreement.features[zone as usize].shape else {
-                        unreachable!("validated: an inside predicate names a zone")
-                    };
-                    if z.contains(report.lon, report.lat) {
+        let force = usize::from(party) * n_categories + usize::from(category);
+        for &(p, twin) in &plan.per_force[force] {
+            match twin {
+                Some(q) => {
+                    if let Some(h) = other_hits.iter().find(|h| h.predicate == q) {
                         hits.push(Hit {
                             predicate: p,
-                            distance_m: 0.0,
+                            distance_m: h.distance_m,
                         });
                     }
                 }
-                Predicate::Near { target, min_m } => {
-                    let distance = match &self.agreement.features[target as usize].shape {
-                        Shape::Zone(z) => z.distance_within_m(report.lon, report.lat, min_m),
-                        Shape::Line(l) => l.distance_within_m(report.lon, report.lat, min_m),
-                    };
-                    if let Some(distance_m) = distance {
-                        hits.push(Hit {
-                            predicate: p,
-                            distance_m,
-                        });
-                    }
+                None => self.test(p, report.lon, report.lat, hits),
+            }
+        }
+    }
+
+    /// As [`Self::classify`] for a report whose party and category are already resolved
+    /// (against this agreement, or one with the [`Self::same_forces`]).
+    #[inline]
+    pub fn classify_resolved(
+        &self,
+        report: &RawReport,
+        party: PartyIndex,
+        category: CategoryIndex,
+        hits: &mut Vec<Hit>,
+    ) {
+        let n_categories = self.agreement.categories.len();
+        for &p in &self.relevant[usize::from(party) * n_categories + usize::from(category)] {
+            self.test(p, report.lon, report.lat, hits);
+        }
+    }
+
+    /// Evaluates predicate `p` at a position, appending a hit when it holds.
+    #[inline]
+    fn test(&self, p: u32, lon: f64, lat: f64, hits: &mut Vec<Hit>) {
+        match self.predicates[p as usize] {
+            Predicate::Inside { zone } => {
+                let Shape::Zone(z) = &self.agreement.features[zone as usize].shape else {
+                    unreachable!("validated: an inside predicate names a zone")
+                };
+                if z.contains(lon, lat) {
+                    hits.push(Hit {
+                        predicate: p,
+                        distance_m: 0.0,
+                    });
+                }
+            }
+            Predicate::Near { target, min_m } => {
+                let distance = match &self.agreement.features[target as usize].shape {
+                    Shape::Zone(z) => z.distance_within_m(lon, lat, min_m),
+                    Shape::Line(l) => l.distance_within_m(lon, lat, min_m),
+                };
+                if let Some(distance_m) = distance {
+                    hits.push(Hit {
+                        predicate: p,
+                        distance_m,
+                    });
                 }
             }
         }
-        Ok((party, category))
     }
 
     /// Needed only when a breach ends or a window opens or closes. Kept out of line and

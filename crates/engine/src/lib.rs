@@ -27,7 +27,11 @@ pub mod report;
 pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
-pub use batch::{classify_chunk, classify_chunk_into, ClassifiedChunk, LineError};
+pub use batch::{
+    classify_chunk, classify_chunk_into, classify_chunk_pair_into, ClassifiedChunk, LineError,
+    PairClassifier,
+};
+pub use classifier::SharingPlan;
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
 pub use error::{ApplyError, FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
 pub use event::{ClearReason, Event, EventKind};

@@ -21,6 +21,7 @@
 //!   above the true distance.
 
 mod error;
+mod hausdorff;
 mod line;
 pub mod reference;
 mod segments;
@@ -31,7 +32,7 @@ mod zone;
 
 pub use error::{Contact, GeometryError, Place};
 pub use line::Line;
-pub use zone::Zone;
+pub use zone::{ring_area_km2, Zone};
 
 /// Mean Earth radius (IUGG), the sphere of the contract.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;

@@ -88,6 +88,15 @@ impl Line {
     }
 
     /// Positions as given.
+    /// Hausdorff distance in metres to `other`: the farthest any point of either line is
+    /// from the other line, great-circle. At most `tolerance_m` below the exact figure.
+    pub fn hausdorff_m(&self, other: &Line, tolerance_m: f64) -> f64 {
+        let tol_rad = (tolerance_m / EARTH_RADIUS_M).max(1e-12);
+        let ab = crate::hausdorff::directed_rad(&self.lines, &other.segments, tol_rad);
+        let ba = crate::hausdorff::directed_rad(&other.lines, &self.segments, tol_rad);
+        ab.max(ba) * EARTH_RADIUS_M
+    }
+
     pub fn vertex_count(&self) -> usize {
         self.vertex_count
     }

@@ -352,6 +352,23 @@ impl SegIndex {
         }
     }
 
+    /// The nearest segment to the point and its distance in radians (`None`: no segments).
+    pub(crate) fn nearest(&self, p: &V3) -> Option<(usize, f64)> {
+        let mut q = Query::new(NO_LIMIT_RAD);
+        let top = self.levels.len() - 1;
+        if !self.levels[top].is_empty() {
+            self.visit(p, top, 0, &mut q);
+        }
+        self.segs
+            .get(q.best_seg)
+            .map(|s| (q.best_seg, s.exact_rad(p)))
+    }
+
+    /// Distance in radians from the point to segment `seg` (the oracle's formula).
+    pub(crate) fn segment_dist_rad(&self, seg: usize, p: &V3) -> f64 {
+        self.segs[seg].exact_rad(p)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.segs.len()
     }

@@ -131,8 +131,8 @@ impl Zone {
         self.bbox
     }
 
-    /// Area on the sphere in km^2, holes subtracted (for a human summary: rings are taken
-    /// as spherical polygons, not as the planar lon/lat shapes `contains` uses).
+    /// Area on the sphere in km^2, holes subtracted, of the shape `contains` means (edges
+    /// straight in lon/lat).
     pub fn area_km2(&self) -> f64 {
         let r2 = EARTH_RADIUS_M * EARTH_RADIUS_M;
         let m2: f64 = self
@@ -193,17 +193,34 @@ pub(crate) fn within(segs: &SegIndex, lon: f64, lat: f64, limit_m: f64) -> Optio
     (d < limit_m).then_some(d)
 }
 
-/// Spherical area of a closed ring in steradians (Chamberlain & Duquette, as turf does).
+/// Area of a closed ring on the contract's sphere in km^2, by the same formula as
+/// [`Zone::area_km2`] (orientation not significant). For the gap report's pieces, so that
+/// they and the zones are measured alike.
+pub fn ring_area_km2(ring: &[LonLat]) -> f64 {
+    ring_area_rad2(ring) * EARTH_RADIUS_M * EARTH_RADIUS_M / 1e6
+}
+
+/// Area of a closed ring in steradians, its edges straight in lon/lat (RFC 7946, the
+/// engine's meaning of "inside"), exactly: by Green's theorem the area is the integral of
+/// sin(lat) d(lon) around the ring, and along an edge where latitude is linear in
+/// longitude that integral is d(lon) * sin(mid-latitude) * sinc(half the latitude change).
+/// (Chamberlain and Duquette's trapezoid rule, as turf uses, is this with sinc taken as 1;
+/// exact, a zone cut in pieces measures the same as the whole, to rounding.)
 fn ring_area_rad2(ring: &[LonLat]) -> f64 {
-    let n = ring.len() - 1; // distinct positions; ring[n] == ring[0]
-    if n < 3 {
+    if ring.len() < 4 {
         return 0.0;
     }
     let mut s = 0.0;
-    for i in 0..n {
-        let prev = ring[(i + n - 1) % n];
-        let next = ring[(i + 1) % n];
-        s += (next[0] - prev[0]).to_radians() * ring[i][1].to_radians().sin();
+    for w in ring.windows(2) {
+        let (lon1, lat1) = (w[0][0].to_radians(), w[0][1].to_radians());
+        let (lon2, lat2) = (w[1][0].to_radians(), w[1][1].to_radians());
+        let h = 0.5 * (lat2 - lat1);
+        let sinc = if h.abs() < 1e-4 {
+            1.0 - h * h / 6.0
+        } else {
+            h.sin() / h
+        };
+        s += (lon2 - lon1) * (0.5 * (lat1 + lat2)).sin() * sinc;
     }
-    (s * 0.5).abs()
+    s.abs()
 }

@@ -10,9 +10,9 @@ use truceline_engine::{Agreement, AgreementSource};
 use crate::exit::bad_input;
 
 /// agreement.toml is a few kilobytes; anything this large is not one.
-const MAX_AGREEMENT_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_AGREEMENT_BYTES: u64 = 16 * 1024 * 1024;
 /// Zones and lines of a real arrangement are megabytes at most.
-const MAX_GEOMETRY_BYTES: u64 = 512 * 1024 * 1024;
+pub(crate) const MAX_GEOMETRY_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Reads a text file of at most `limit_bytes`. The limit is enforced on what is read, not
 /// on what the file says its size is: a FIFO, a character device (`/dev/zero`) or a file

@@ -2,6 +2,7 @@
 //! Nothing here decides compliance or builds the ledger; see ARCHITECTURE.md.
 
 mod check;
+mod draft;
 mod exit;
 mod ledger_cli;
 mod load;
@@ -29,6 +30,10 @@ enum Command {
     Replay(replay::Args),
     /// Validate an agreement and print a summary a person can read.
     Check(check::Args),
+    /// The talks, offline: the gap between two drafts, and what a draft would have meant
+    /// over recorded reports.
+    #[command(subcommand)]
+    Draft(draft::Command),
     /// Run the mechanism server on the bundled example with keys for everyone and its
     /// reports replayed in accelerated time (`--offline`: replay and print the findings).
     Demo(serve::DemoArgs),
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Check(args) => check::run(args),
+        Command::Draft(cmd) => draft::run(cmd),
         Command::Demo(args) => serve::demo(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => ledger_cli::keys(cmd),

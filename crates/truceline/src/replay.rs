@@ -22,7 +22,7 @@ use truceline_engine::{
 use crate::exit::bad_input;
 use crate::load;
 
-const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 /// Files larger than this get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN_BYTES: u64 = 32 << 20;
 
@@ -249,7 +249,7 @@ pub fn replay(
 }
 
 /// Splits the input into chunks of whole lines, numbering chunks and lines.
-fn read_chunks(
+pub(crate) fn read_chunks(
     mut input: impl Read,
     work: crossbeam_channel::Sender<(u64, Vec<u8>, u64)>,
     free_buffers: crossbeam_channel::Receiver<Vec<u8>>,

@@ -4,6 +4,12 @@
 use super::*;
 
 impl Engine {
+    /// True when a rule window opens or closes at or before `t` that is not applied yet.
+    #[inline]
+    pub(crate) fn window_due(&self, t: Timestamp) -> bool {
+        self.next_instant < self.instants.len() && self.instants[self.next_instant] <= t
+    }
+
     /// Applies every rule window that opens or closes at or before `t` (spec/engine.md 4).
     pub fn advance_to(&mut self, t: Timestamp, events: &mut Vec<Event>) {
         while self.next_instant < self.instants.len() && self.instants[self.next_instant] <= t {
