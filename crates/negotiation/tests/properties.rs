@@ -86,3 +86,49 @@ proptest! {
         prop_assert!(pieces_area_km2(&aa.only_a) < 1e-6 && pieces_area_km2(&aa.only_b) < 1e-6);
     }
 }
+
+/// Zones the loader accepts but that are odd (polygons overlapping or nested, holes
+/// touching or outside their exterior, shared edges) never panic the split, and the
+/// pieces are never negative and never more than the two zones cover.
+#[test]
+fn odd_but_valid_zones_never_panic() {
+    let rects = proptest::collection::vec(
+        (35.0f64..35.4, 33.0f64..33.4, 0.01f64..0.3, 0.01f64..0.3),
+        1..5,
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(200));
+    runner
+        .run(&(rects.clone(), rects, any::<bool>()), |(ra, rb, holes)| {
+            let shape = |rs: &Vec<(f64, f64, f64, f64)>| -> Vec<Vec<Vec<LonLat>>> {
+                if holes && rs.len() > 1 {
+                    // One polygon: the first rectangle, the others as its "holes".
+                    let mut rings = Vec::new();
+                    for &(x, y, w, h) in rs {
+                        rings.extend(rect(x, y, x + w, y + h).remove(0));
+                    }
+                    vec![rings]
+                } else {
+                    rs.iter()
+                        .flat_map(|&(x, y, w, h)| rect(x, y, x + w, y + h))
+                        .collect()
+                }
+            };
+            let (a, b) = (shape(&ra), shape(&rb));
+            let pieces = split(&a, &b);
+            let total = |p: &[Vec<Vec<LonLat>>]| pieces_area_km2(p);
+            let (oa, ob, both) = (
+                total(&pieces.only_a),
+                total(&pieces.only_b),
+                total(&pieces.both),
+            );
+            prop_assert!(oa >= 0.0 && ob >= 0.0 && both >= 0.0);
+            let bound: f64 = ra
+                .iter()
+                .chain(&rb)
+                .map(|&(x, y, w, h)| rect_km2(x, y, x + w, y + h))
+                .sum();
+            prop_assert!(oa + ob + both <= bound + 1e-3);
+            Ok(())
+        })
+        .unwrap();
+}
