@@ -175,13 +175,14 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Within the tolerance of a fine brute-force sampling (which is itself at most half
-        /// its step below the truth), never far above it.
+        /// its step below the truth), never far above it: the answer may be up to the
+        /// tolerance (1 m here) below the exact figure, which a sample can come within.
         #[test]
         fn agrees_with_sampling(a in path(), b in path()) {
             let (a, b) = (Line::new(vec![a]).unwrap(), Line::new(vec![b]).unwrap());
             let got = a.hausdorff_m(&b, 1.0);
             let brute = sampled_m(&a, &b, 10.0);
-            prop_assert!(got >= brute - 1e-6, "{} below the sampled {}", got, brute);
+            prop_assert!(got >= brute - 1.0 - 1e-6, "{} below the sampled {}", got, brute);
             prop_assert!(got <= brute + 6.0, "{} above the sampled {}", got, brute);
             prop_assert!((got - b.hausdorff_m(&a, 1.0)).abs() < 1.5);
         }
