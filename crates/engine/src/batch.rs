@@ -52,6 +52,20 @@ impl ClassifiedChunk {
     pub fn report_count(&self) -> usize {
         self.reports.len()
     }
+
+    /// A report of this chunk as the engine applies it.
+    fn report_ref(&self, r: &ChunkReport) -> ReportRef<'_> {
+        ReportRef {
+            t: r.t,
+            unit: &self.unit_names[r.unit_start as usize..r.unit_end as usize],
+            party: r.party,
+            category: r.category,
+            count: r.count,
+            lon: r.lon,
+            lat: r.lat,
+            hits: &self.hits[r.hits_start as usize..r.hits_end as usize],
+        }
+    }
 }
 
 /// Parses and classifies `bytes` (whole lines), whose first line is line `first_line` of
@@ -277,16 +291,7 @@ impl Engine {
         causes: &mut Vec<Option<PartyIndex>>,
     ) -> Result<(), LineError> {
         for r in &chunk.reports {
-            let report = ReportRef {
-                t: r.t,
-                unit: &chunk.unit_names[r.unit_start as usize..r.unit_end as usize],
-                party: r.party,
-                category: r.category,
-                count: r.count,
-                lon: r.lon,
-                lat: r.lat,
-                hits: &chunk.hits[r.hits_start as usize..r.hits_end as usize],
-            };
+            let report = chunk.report_ref(r);
             // The windows up to the report's time first (apply would do it too), so that
             // their events are told apart from the report's own. A report out of order is
             // refused by apply below; no window instant lies at or before its time that
@@ -315,16 +320,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), LineError> {
         for r in &chunk.reports {
-            let report = ReportRef {
-                t: r.t,
-                unit: &chunk.unit_names[r.unit_start as usize..r.unit_end as usize],
-                party: r.party,
-                category: r.category,
-                count: r.count,
-                lon: r.lon,
-                lat: r.lat,
-                hits: &chunk.hits[r.hits_start as usize..r.hits_end as usize],
-            };
+            let report = chunk.report_ref(r);
             self.apply(&report, events).map_err(|why| LineError {
                 line: r.line,
                 message: why.to_string(),
