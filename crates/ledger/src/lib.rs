@@ -66,4 +66,4 @@ pub use ledger::{AppendError, Ledger, LedgerConfig, LedgerError, OpenReport, Pen
 pub use merkle::{Hash, MerkleTree};
 pub use note::{Checkpoint, SignedCheckpoint};
 pub use receipt::Receipt;
-pub use store::{SqliteStore, Store, StoreRead};
+pub use store::{Attachment, SqliteStore, Store, StoreRead};

@@ -59,6 +59,16 @@ pub struct Row {
     pub envelope: Vec<u8>,
 }
 
+/// Bytes an entry names by their SHA-256 (a report batch's body, say), stored beside the
+/// entry in the same transaction. They are not part of the leaf: the entry's body commits
+/// to them by hash, so the tree stays small and a reader checks them against that hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The index of the entry that names them.
+    pub index: u64,
+    pub bytes: Vec<u8>,
+}
+
 /// A log-signed checkpoint as stored, without cosignatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCheckpoint {
@@ -82,6 +92,13 @@ pub trait StoreRead: Send {
     /// Highest seq each author has stored.
     fn author_seqs(&self) -> Result<Vec<(String, u64)>, StoreError>;
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Calls `f` for the attachments of entries `from..to`, in index order.
+    fn scan_attachments(
+        &self,
+        from: u64,
+        to: u64,
+        f: &mut dyn FnMut(Attachment) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
 }
 
 /// Opens independent read handles (one per export, say), from any thread.
@@ -92,10 +109,16 @@ pub trait Store: StoreRead {
     /// Something that opens new, independent read handles.
     fn reader_opener(&self) -> ReaderOpener;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
-    /// Stores rows (which must start at the current count) and the checkpoint covering
-    /// them, atomically; durable when it returns Ok.
-    fn append(&mut self, rows: &[Row], checkpoint: &StoredCheckpoint) -> Result<(), StoreError>;
-    /// Deletes rows from `size` on; returns how many. Only for a torn tail.
+    /// Stores rows (which must start at the current count), their attachments and the
+    /// checkpoint covering them, atomically; durable when it returns Ok.
+    fn append(
+        &mut self,
+        rows: &[Row],
+        attachments: &[Attachment],
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<(), StoreError>;
+    /// Deletes rows (and their attachments) from `size` on; returns how many rows. Only
+    /// for a torn tail.
     fn truncate(&mut self, size: u64) -> Result<u64, StoreError>;
     fn add_cosignature(&mut self, size: u64, name: &str, line: &str) -> Result<(), StoreError>;
 }
@@ -116,6 +139,7 @@ CREATE TABLE IF NOT EXISTS entries(
     seq INTEGER NOT NULL,
     envelope BLOB NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS attachments(idx INTEGER PRIMARY KEY, bytes BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS cosignatures(
     size INTEGER NOT NULL,
@@ -249,6 +273,19 @@ macro_rules! impl_read {
                     .optional()
                     .map_err(|source| StoreError::Sqlite { path: self.path.clone(), source })
             }
+
+            fn scan_attachments(&self, from: u64, to: u64, f: &mut dyn FnMut(Attachment) -> Result<(), StoreError>) -> Result<(), StoreError> {
+                let err = |source| StoreError::Sqlite { path: self.path.clone(), source };
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT idx, bytes FROM attachments WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")
+                    .map_err(err)?;
+                let mut rows = stmt.query(params![from as i64, to as i64]).map_err(err)?;
+                while let Some(r) = rows.next().map_err(err)? {
+                    f(Attachment { index: r.get::<_, i64>(0).map_err(err)? as u64, bytes: r.get(1).map_err(err)? })?;
+                }
+                Ok(())
+            }
         }
     };
 }
@@ -281,7 +318,12 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn append(&mut self, rows: &[Row], checkpoint: &StoredCheckpoint) -> Result<(), StoreError> {
+    fn append(
+        &mut self,
+        rows: &[Row],
+        attachments: &[Attachment],
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -318,6 +360,14 @@ impl Store for SqliteStore {
                     ])
                     .map_err(err)?;
             }
+            let mut attach = tx
+                .prepare_cached("INSERT INTO attachments(idx, bytes) VALUES (?1, ?2)")
+                .map_err(err)?;
+            for a in attachments {
+                attach
+                    .execute(params![a.index as i64, a.bytes])
+                    .map_err(err)?;
+            }
             tx.prepare_cached("INSERT INTO checkpoints(size, note) VALUES (?1, ?2)")
                 .map_err(err)?
                 .execute(params![checkpoint.size as i64, checkpoint.note])
@@ -327,6 +377,9 @@ impl Store for SqliteStore {
     }
 
     fn truncate(&mut self, size: u64) -> Result<u64, StoreError> {
+        self.conn
+            .execute("DELETE FROM attachments WHERE idx >= ?1", [size as i64])
+            .map_err(|e| self.err(e))?;
         let n = self
             .conn
             .execute("DELETE FROM entries WHERE idx >= ?1", [size as i64])

@@ -275,3 +275,52 @@ fn cosignatures_are_checked_stored_and_exported() {
     assert_eq!(report.latest_cosigners.len(), 3);
     assert_eq!(report.final_size, Some(size));
 }
+
+/// An attachment commits with its entry, outlives reopening, and stays out of the leaf and
+/// the export (the entry's body names it by hash; a reader checks it against that).
+#[test]
+fn attachments_commit_with_their_entry_and_stay_out_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = b"{\"t\":\"2025-01-01T00:00:00Z\"}\n".to_vec();
+    let (plain_root, attached_index) = {
+        let (ledger, _) = open(dir.path());
+        ledger
+            .submit_own("a", vec![], json!({"n": 1}), 1)
+            .unwrap()
+            .wait()
+            .unwrap();
+        let r = ledger
+            .submit_own_attached("b", vec![], json!({"n": 2}), 2, Some(body.clone()))
+            .unwrap()
+            .wait()
+            .unwrap();
+        let exported = export(&ledger, FULL_VIEW);
+        assert!(
+            !exported.contains("2025-01-01T00:00:00Z"),
+            "an attachment is not exported"
+        );
+        (ledger.checkpoint().unwrap().unwrap(), r.index)
+    };
+    let (ledger, report) = open(dir.path());
+    assert_eq!(report.size, 2);
+    let mut seen = Vec::new();
+    ledger
+        .scan_attachments(0, &mut |i, b| {
+            seen.push((i, b));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, vec![(attached_index, body)]);
+    assert_eq!(
+        ledger.checkpoint().unwrap().unwrap().checkpoint.root,
+        plain_root.checkpoint.root
+    );
+    let mut after = 0;
+    ledger
+        .scan_attachments(attached_index + 1, &mut |_, _| {
+            after += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(after, 0);
+}

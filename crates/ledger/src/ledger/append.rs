@@ -73,6 +73,19 @@ impl Ledger {
         body: Value,
         time_ms: u64,
     ) -> Result<Pending, AppendError> {
+        self.submit_own_attached(kind, audience, body, time_ms, None)
+    }
+
+    /// [`Self::submit_own`] with bytes the body names (by their SHA-256, which the caller
+    /// puts in the body), committed with the entry: once its receipt exists, so do they.
+    pub fn submit_own_attached(
+        &self,
+        kind: &str,
+        audience: Vec<String>,
+        body: Value,
+        time_ms: u64,
+        attachment: Option<Vec<u8>>,
+    ) -> Result<Pending, AppendError> {
         let draft = Draft {
             seq: 1,
             time_ms,
@@ -83,7 +96,7 @@ impl Ledger {
         }
         .normalise()?;
         let (reply, answer) = mpsc::sync_channel(1);
-        self.send(Request::Own(draft, reply))?;
+        self.send(Request::Own(draft, attachment, reply))?;
         Ok(Pending { answer })
     }
 

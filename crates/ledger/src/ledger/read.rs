@@ -45,6 +45,23 @@ impl Ledger {
         Ok(size)
     }
 
+    /// Calls `f` with each published entry's attachment from index `from` on, in index
+    /// order, from a reader of its own. The bytes are as stored: the caller checks them
+    /// against the hash its entry names.
+    pub fn scan_attachments(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(u64, Vec<u8>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let size = self.size();
+        if from >= size {
+            return Ok(size);
+        }
+        let reader = (self.open_reader)()?;
+        reader.scan_attachments(from, size, &mut |a| f(a.index, a.bytes))?;
+        Ok(size)
+    }
+
     /// Writes an export for `party` (or [`FULL_VIEW`] for everything) of the latest
     /// published tree: bodies the party may read, leaf hashes for the rest, every
     /// checkpoint with its cosignatures, and receipts for the party's own entries.

@@ -10,11 +10,16 @@ use crate::envelope::{Draft, Entry};
 use crate::merkle::Hash;
 use crate::note::Checkpoint;
 use crate::receipt::Receipt;
-use crate::store::{Row, Store, StoreError, StoredCheckpoint};
+use crate::store::{Attachment, Row, Store, StoreError, StoredCheckpoint};
 
 pub(super) enum Request {
     Append(Entry, SyncSender<Result<Receipt, AppendError>>),
-    Own(Draft, SyncSender<Result<Receipt, AppendError>>),
+    /// An entry the log key signs, with the bytes it names, if any.
+    Own(
+        Draft,
+        Option<Vec<u8>>,
+        SyncSender<Result<Receipt, AppendError>>,
+    ),
     Cosign(u64, String, String, SyncSender<Result<(), StoreError>>),
 }
 
@@ -52,7 +57,7 @@ impl<S: Store> Writer<S> {
         if let Some(why) = stopped {
             for r in batch {
                 match r {
-                    Request::Append(_, reply) | Request::Own(_, reply) => {
+                    Request::Append(_, reply) | Request::Own(_, _, reply) => {
                         drop(reply.send(Err(AppendError::Stopped(why.clone()))))
                     }
                     Request::Cosign(.., reply) => {
@@ -68,16 +73,17 @@ impl<S: Store> Writer<S> {
             (view.tree.len(), HashMap::<String, u64>::new())
         };
         let mut rows: Vec<Row> = Vec::with_capacity(batch.len());
+        let mut attachments: Vec<Attachment> = Vec::new();
         let mut waiting: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut cosigns = Vec::new();
         let mut chain = self.chain;
         for request in batch {
-            let (entry, reply) = match request {
-                Request::Append(entry, reply) => (entry, reply),
-                Request::Own(mut draft, reply) => {
+            let (entry, attached, reply) = match request {
+                Request::Append(entry, reply) => (entry, None, reply),
+                Request::Own(mut draft, attached, reply) => {
                     draft.seq = self.next_seq(&seqs, &draft.author);
                     match draft.sign(&config.log_key) {
-                        Ok(e) => (e, reply),
+                        Ok(e) => (e, attached, reply),
                         Err(e) => {
                             let _ = reply.send(Err(e.into()));
                             continue;
@@ -101,8 +107,12 @@ impl<S: Store> Writer<S> {
             seqs.insert(entry.author().to_owned(), entry.seq());
             let leaf = entry.leaf_hash();
             chain = chain_next(&chain, &leaf);
+            let index = old_size + rows.len() as u64;
+            if let Some(bytes) = attached {
+                attachments.push(Attachment { index, bytes });
+            }
             rows.push(Row {
-                index: old_size + rows.len() as u64,
+                index,
                 leaf,
                 chain,
                 author: entry.author().to_owned(),
@@ -133,6 +143,7 @@ impl<S: Store> Writer<S> {
         let note = signed.to_string();
         if let Err(e) = self.store.append(
             &rows,
+            &attachments,
             &StoredCheckpoint {
                 size: new_size,
                 note: note.clone(),
