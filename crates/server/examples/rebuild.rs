@@ -10,7 +10,7 @@
 //! the data directory's ledger holds fewer than N entries, fills it the way a deployment
 //! does: the example's tracks, replayed pass after pass two days apart, go through the
 //! live pipeline (read, classified, applied by the engine thread, which records each
-//! batch's `engine/events` entries) with each batch's `reports/batch` entry; every 100th
+//! batch's `reports/batch` entry, its body attached, and its `engine/events` entries); every 100th
 //! batch a party gives notice of a movement (its own signed entry, the mediator's check,
 //! the relay, the other party's acknowledgement) and a party reports an incident (its
 //! own signed entry). Keys are derived from fixed seeds, so a directory filled once is
@@ -91,6 +91,7 @@ fn main() {
         .collect();
     let first_t_ms = truceline_server::clock::parse_ms("2025-12-01T00:00:00Z").unwrap();
     let clock = Arc::new(ManualClock::new(first_t_ms));
+    let opening = Instant::now();
     let state = AppState::open(Config {
         agreement: Arc::clone(&agreement),
         policy,
@@ -113,6 +114,12 @@ fn main() {
         rebuild: false,
     })
     .expect("the server state opens");
+    // Opening replays every report batch the ledger holds into the engine.
+    eprintln!(
+        "opened {} entries (the engine restored from them) in {:.1} s",
+        state.ledger.size(),
+        opening.elapsed().as_secs_f64()
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -181,9 +188,17 @@ async fn fill(
         .map(|l| serde_json::from_str(l).expect("a track line"))
         .collect();
     let t_of = |v: &Value| truceline_server::clock::parse_ms(v["t"].as_str().unwrap()).unwrap();
-    // A directory filled in part by an earlier run goes on from pass 0: the engine
-    // restarted empty, so its times start again.
-    let mut pass = 0i64;
+    // A directory filled in part by an earlier run goes on after its last report: the
+    // engine was restored from the ledger, and times only go forward.
+    let last_ms = state
+        .live
+        .snapshot()
+        .await
+        .expect("a snapshot")
+        .last_report_t
+        .map(|t| truceline_server::clock::parse_ms(&t).expect("a time"));
+    let first_ms = lines.first().map(t_of).unwrap_or(0);
+    let mut pass = last_ms.map_or(0, |l| (l - first_ms).div_euclid(TWO_DAYS_MS) + 1);
     let mut pending = Vec::new();
     let mut batches = 0u64;
     while state.ledger.size() < o.entries {
@@ -198,30 +213,15 @@ async fn fill(
             }
             let now = t_of(&chunk[chunk.len() - 1]) + shift;
             clock.set_ms(now);
-            let prepared = truceline_server::live::prepare(
-                state.live.classifier(),
-                body.as_bytes(),
-                &mediator,
-            )
-            .expect("the batch reads");
+            let prepared =
+                truceline_server::live::prepare(state.live.classifier(), body.into(), &mediator)
+                    .expect("the batch reads");
             let applied = state
                 .live
                 .apply(prepared)
                 .await
                 .expect("the engine applies the batch");
-            let sha = hex::encode(Sha256::digest(body.as_bytes()));
-            pending.push(
-                state
-                    .ledger
-                    .submit_own(
-                        "reports/batch",
-                        vec![mediator.id.clone()],
-                        json!({"batch": applied.batch, "submitter": mediator.id, "count": applied.count,
-                               "first_t": applied.first_t.to_string(), "last_t": applied.last_t.to_string(), "sha256": sha}),
-                        now.max(0) as u64,
-                    )
-                    .expect("the ledger takes the batch"),
-            );
+            pending.push(applied.batch_entry);
             pending.extend(applied.recorded);
             batches += 1;
             if batches.is_multiple_of(100) {

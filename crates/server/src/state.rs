@@ -165,7 +165,7 @@ impl AppState {
             Arc::clone(&config.clock),
         ));
         let tracker = Arc::new(crate::console::Tracker::default());
-        let live = Live::start(
+        let (live, restored) = Live::start(
             Arc::clone(&agreement),
             Outlets {
                 feed: Arc::clone(&feed),
@@ -174,7 +174,25 @@ impl AppState {
             },
             Arc::clone(&tracker),
             Arc::clone(&config.clock),
-        );
+        )
+        .map_err(|err| {
+            e(
+                "replaying the ledger's report batches into the engine",
+                &err,
+            )
+        })?;
+        if restored.without_body > 0 {
+            eprintln!(
+                "truceline: {} report batches in the ledger predate kept bodies; the engine starts after them",
+                restored.without_body
+            );
+        }
+        if restored.events_recorded > 0 {
+            eprintln!(
+                "truceline: recorded {} events of report batches whose events a crash lost",
+                restored.events_recorded
+            );
+        }
         if ledger.size() == 0 {
             let body = serde_json::json!({
                 "agreement": agreement.id,

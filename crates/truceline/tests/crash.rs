@@ -3,7 +3,10 @@
 //! - no acknowledged item is lost (every notice, incident and batch answered 2xx is there);
 //! - every act in the ledger has its record in the API;
 //! - no id names two things, across every run;
-//! - every principal's export verifies offline with the keyring the server publishes.
+//! - every principal's export verifies offline with the keyring the server publishes;
+//! - the engine's state is the ledger's batches replayed: each unit where the last batch
+//!   the ledger holds put it, and a breach open for exactly the units whose last report is
+//!   in the area of separation.
 //!
 //! Then `serve --rebuild` drops the projections and rebuilds them from the ledger alone,
 //! and every principal's answers are the same as before.
@@ -20,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use support::{export_entries, now_ms, report, rfc3339, verify, Client, Server, PRINCIPALS};
 
 const KILLS: usize = 20;
@@ -30,6 +34,9 @@ struct Acknowledged {
     notices: BTreeMap<String, String>,
     incidents: BTreeMap<String, String>,
     batches: Vec<u64>,
+    /// Every batch body posted, acknowledged or not, by its hex SHA-256: a batch in flight
+    /// at the kill may be in the ledger all the same.
+    posted: BTreeMap<String, String>,
 }
 
 struct Lcg(u64);
@@ -76,7 +83,7 @@ async fn load(
             for k in 0..4u64 {
                 // IL-TK-1 goes in and out of the area of separation: breaches, clearings.
                 let (lon, lat) = if (n + k).is_multiple_of(3) {
-                    (35.884334, 33.011197)
+                    INSIDE
                 } else {
                     (35.70, 33.05)
                 };
@@ -89,6 +96,11 @@ async fn load(
                     lat,
                 );
             }
+            acked
+                .lock()
+                .unwrap()
+                .posted
+                .insert(hex::encode(Sha256::digest(lines.as_bytes())), lines.clone());
             match il.post_lines(&lines).await {
                 Ok((200, b)) => {
                     acked
@@ -231,6 +243,7 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
             "acknowledged batch at {index}"
         );
     }
+    engine_state_is_the_ledgers(&ru, &entries, acked).await;
     verify(server, &export, None).unwrap_or_else(|e| panic!("the mediator's export: {e}"));
     for id in PRINCIPALS.iter().filter(|p| **p != "RU") {
         let c = server.login(id).await;
@@ -238,6 +251,90 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
         assert_eq!(s, 200);
         verify(server, &export, Some(id)).unwrap_or_else(|e| panic!("{id}'s export: {e}"));
     }
+}
+
+/// Where the reporter's inside point is: in the area of separation (rule `aos-no-forces`).
+const INSIDE: (f64, f64) = (35.884334, 33.011197);
+
+/// The engine after a restart holds what the ledger's batches, in ledger order, give: the
+/// map's units at their last positions, and the open breaches those positions imply.
+async fn engine_state_is_the_ledgers(
+    ru: &Client,
+    entries: &BTreeMap<u64, Value>,
+    acked: &Acknowledged,
+) {
+    // Unit -> (t, lon, lat) of its last report in the ledger.
+    let mut last: BTreeMap<String, (String, f64, f64)> = BTreeMap::new();
+    for (index, e) in entries {
+        if e["kind"] != "reports/batch" {
+            continue;
+        }
+        let sha = e["body"]["sha256"].as_str().unwrap();
+        let body = acked
+            .posted
+            .get(sha)
+            .unwrap_or_else(|| panic!("entry {index} names a batch nobody posted"));
+        for line in body.lines() {
+            let r: Value = serde_json::from_str(line).unwrap();
+            last.insert(
+                r["unit"].as_str().unwrap().to_owned(),
+                (
+                    r["t"].as_str().unwrap().to_owned(),
+                    r["lon"].as_f64().unwrap(),
+                    r["lat"].as_f64().unwrap(),
+                ),
+            );
+        }
+    }
+    let (s, units) = ru.get("/v1/console/units").await.unwrap();
+    assert_eq!(s, 200, "{units}");
+    let shown: BTreeMap<String, (String, f64, f64)> = units["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u[0].as_str().unwrap().to_owned(),
+                (
+                    u[6].as_str().unwrap().to_owned(),
+                    u[4].as_f64().unwrap(),
+                    u[5].as_f64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown.keys().collect::<Vec<_>>(),
+        last.keys().collect::<Vec<_>>(),
+        "the units after a restart"
+    );
+    for (unit, (t, lon, lat)) in &last {
+        let (st, slon, slat) = &shown[unit];
+        // The map keeps positions as f32.
+        assert!(
+            st == t && (slon - lon).abs() < 1e-5 && (slat - lat).abs() < 1e-5,
+            "{unit}: shown at {st} ({slon}, {slat}), the ledger's last report is {t} ({lon}, {lat})"
+        );
+    }
+    let (s, summary) = ru.get("/v1/summary").await.unwrap();
+    assert_eq!(s, 200, "{summary}");
+    let open: std::collections::BTreeSet<String> = summary["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["open_breaches"].as_array().unwrap().clone())
+        .filter(|b| b["rule"] == "aos-no-forces")
+        .map(|b| b["unit"].as_str().unwrap().to_owned())
+        .collect();
+    let inside: std::collections::BTreeSet<String> = last
+        .iter()
+        .filter(|(_, (_, lon, lat))| (*lon, *lat) == INSIDE)
+        .map(|(u, _)| u.clone())
+        .collect();
+    assert_eq!(
+        open, inside,
+        "open breaches of aos-no-forces after a restart"
+    );
 }
 
 /// What every principal is told of notices and incidents.

@@ -43,12 +43,21 @@ pub async fn start(extra_toml: &str) -> TestServer {
     start_with(extra_toml, Vec::new()).await
 }
 
-/// A server that also trusts `webhook_ca` for webhook endpoints over https.
-pub async fn start_with(
+/// What [`open_at`] gives: the state, its clock, everyone's keys and the log key.
+pub type Opened = (
+    Arc<AppState>,
+    Arc<ManualClock>,
+    Vec<(String, SigningKey)>,
+    SignerKey,
+);
+
+/// The server's state opened on `dir` with the example agreement, everyone's keys and a
+/// manual clock at `T0_MS`; opening the same directory again is a restart.
+pub fn open_at(
+    dir: &std::path::Path,
     extra_toml: &str,
-    webhook_ca: Vec<rustls::pki_types::CertificateDer<'static>>,
-) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
+    webhook_ca: &[rustls::pki_types::CertificateDer<'static>],
+) -> Opened {
     let text = format!("{AGREEMENT}\n{extra_toml}");
     let (agreement, policy) =
         truceline_server::policy::load_all(&text, "agreement.toml", ZONES, "zones.geojson")
@@ -77,16 +86,26 @@ pub async fn start_with(
         Config {
             agreement,
             policy,
-            data_dir: dir.path().to_path_buf(),
+            data_dir: dir.to_path_buf(),
             keys: vkeys,
             log_key: log_key.clone(),
             clock: clock.clone(),
             max_subscribers: 2_000,
             rebuild: false,
         },
-        &webhook_ca,
+        webhook_ca,
     )
     .unwrap();
+    (state, clock, keys, log_key)
+}
+
+/// A server that also trusts `webhook_ca` for webhook endpoints over https.
+pub async fn start_with(
+    extra_toml: &str,
+    webhook_ca: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, clock, keys, log_key) = open_at(dir.path(), extra_toml, &webhook_ca);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -6,18 +6,23 @@
 //! engine's clock and the units it knows (time order, a unit's party and category) before
 //! the first report is applied, so that bad input never changes state.
 
+mod prepare;
+mod restore;
+
+pub use prepare::{prepare, Prepared};
+pub use restore::{RestoreError, Restored};
+
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
-use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role, RuleKind};
-use truceline_engine::{Agreement, Classifier, Engine, Event, Hit, ReportRef, Timestamp};
+use truceline_engine::agreement::RuleKind;
+use truceline_engine::{Agreement, Classifier, Engine, Event, Timestamp};
 
 use serde_json::{json, Value};
 use truceline_ledger::ledger::Pending;
 
-use crate::access::{Audience, Principal};
+use crate::access::Audience;
 use crate::acts::Recorder;
 use crate::console::Tracker;
 use crate::disclosure::Disclosure;
@@ -29,119 +34,6 @@ pub const MAX_BATCH_REPORTS: usize = 100_000;
 /// Batches waiting for the engine; past this, posters wait (back-pressure).
 pub const QUEUE_DEPTH: usize = 64;
 
-#[derive(Debug, Clone)]
-struct Prepared1 {
-    line: u64,
-    t: Timestamp,
-    unit: Range<u32>,
-    party: PartyIndex,
-    category: CategoryIndex,
-    count: u64,
-    lon: f64,
-    lat: f64,
-    hits: Range<u32>,
-}
-
-/// A batch read and classified, not yet applied.
-#[derive(Debug, Default)]
-pub struct Prepared {
-    reports: Vec<Prepared1>,
-    names: String,
-    hits: Vec<Hit>,
-}
-
-impl Prepared {
-    pub fn len(&self) -> usize {
-        self.reports.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.reports.is_empty()
-    }
-    fn unit(&self, r: &Prepared1) -> &str {
-        &self.names[r.unit.start as usize..r.unit.end as usize]
-    }
-    fn report<'a>(&'a self, r: &Prepared1) -> ReportRef<'a> {
-        ReportRef {
-            t: r.t,
-            unit: self.unit(r),
-            party: r.party,
-            category: r.category,
-            count: r.count,
-            lon: r.lon,
-            lat: r.lat,
-            hits: &self.hits[r.hits.start as usize..r.hits.end as usize],
-        }
-    }
-    /// The reports in body order.
-    pub fn reports(&self) -> impl Iterator<Item = ReportRef<'_>> {
-        self.reports.iter().map(|r| self.report(r))
-    }
-}
-
-/// Reads and classifies JSON Lines (one object is a batch of one), refusing the whole batch
-/// at its first bad line, and reports the submitter may not make.
-pub fn prepare(
-    classifier: &Classifier,
-    bytes: &[u8],
-    who: &Principal,
-) -> Result<Prepared, ApiError> {
-    if who.role == Role::Observer {
-        return Err(ApiError::forbidden(
-            "observers do not submit position reports",
-        ));
-    }
-    let mut out = Prepared::default();
-    // One reader for the whole body: lines written alike are read by the layout the
-    // first of them taught it.
-    let mut reader = truceline_engine::ReportReader::default();
-    let mut at = 0;
-    let mut line_no = 0u64;
-    while at < bytes.len() {
-        line_no += 1;
-        let (taken, read) = reader.read_line(&bytes[at..]);
-        at += taken;
-        let Some(read) = read else { continue };
-        if out.reports.len() == MAX_BATCH_REPORTS {
-            return Err(ApiError::too_large(format!(
-                "more than {MAX_BATCH_REPORTS} reports in one batch; split it"
-            )));
-        }
-        let bad = |m: String| {
-            ApiError::unprocessable(format!(
-                "line {line_no}: {m}; nothing in this batch was applied"
-            ))
-        };
-        let report = read.map_err(bad)?;
-        if who.role == Role::Party && report.party != who.id {
-            return Err(ApiError::forbidden(format!(
-                "line {line_no}: {} may report only its own units, not {:?}'s",
-                who.id, report.party
-            )));
-        }
-        let hits_start = out.hits.len() as u32;
-        let (party, category) = classifier
-            .classify(&report, &mut out.hits)
-            .map_err(|e| bad(e.to_string()))?;
-        let unit_start = out.names.len() as u32;
-        out.names.push_str(&report.unit);
-        out.reports.push(Prepared1 {
-            line: line_no,
-            t: report.t,
-            unit: unit_start..out.names.len() as u32,
-            party,
-            category,
-            count: report.count,
-            lon: report.lon,
-            lat: report.lat,
-            hits: hits_start..out.hits.len() as u32,
-        });
-    }
-    if out.reports.is_empty() {
-        return Err(ApiError::unprocessable("no reports in the body"));
-    }
-    Ok(out)
-}
-
 /// What applying a batch did.
 pub struct Applied {
     /// Sequence number of the batch in engine order, from 1.
@@ -151,6 +43,10 @@ pub struct Applied {
     pub last_t: Timestamp,
     /// The feed items of the batch's events: one per event and distinct view.
     pub items: Vec<Arc<FeedItem>>,
+    /// The batch's own `reports/batch` entry, with its body attached, queued before its
+    /// events' entries: the ledger holds batches in engine order, which is what restoring
+    /// the engine from the ledger replays.
+    pub batch_entry: Pending,
     /// The batch's `engine/events` ledger entries, queued on the engine thread so that
     /// the ledger holds events in engine order; durable once each is waited for.
     pub recorded: Vec<Pending>,
@@ -191,16 +87,18 @@ pub struct Live {
 }
 
 impl Live {
+    /// Starts the engine thread, once the engine has replayed every batch the ledger holds
+    /// (see [`restore`]): the server answers nobody with a state the ledger contradicts.
     pub fn start(
         agreement: Arc<Agreement>,
         outlets: Outlets,
         tracker: Arc<Tracker>,
         clock: Arc<dyn crate::clock::Clock>,
-    ) -> Live {
+    ) -> Result<(Live, Restored), RestoreError> {
         let classifier = Arc::new(Classifier::new(agreement));
         let engine = Engine::with_classifier(Arc::clone(&classifier));
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        let worker = Worker {
+        let mut worker = Worker {
             engine,
             outlets,
             tracker,
@@ -208,11 +106,12 @@ impl Live {
             batch: 0,
             first_report_t: None,
         };
+        let restored = worker.restore()?;
         std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || worker.run(rx))
             .expect("spawn engine thread");
-        Live { tx, classifier }
+        Ok((Live { tx, classifier }, restored))
     }
 
     pub fn classifier(&self) -> &Arc<Classifier> {
@@ -295,6 +194,29 @@ impl Worker {
 
     fn apply(&mut self, p: &Prepared, events: &mut Vec<Event>) -> Result<Applied, ApiError> {
         self.check(p)?;
+        self.apply_checked(p, events)?;
+        let now = self.clock.now_ms();
+        // The batch's entry before its events' entries, both from this thread: the
+        // ledger's order of batches is the engine's.
+        let batch_entry = self.record_batch(p, now)?;
+        let (items, recorded) = self.publish_events(events, now)?;
+        events.clear();
+        // The console's tracker after the events: they are on their way to the feed's
+        // writer already, and the map's positions can wait for this.
+        self.tracker.observe(p.reports());
+        Ok(Applied {
+            batch: self.batch,
+            count: p.reports.len(),
+            first_t: p.reports[0].t,
+            last_t: p.reports[p.reports.len() - 1].t,
+            items,
+            batch_entry,
+            recorded,
+        })
+    }
+
+    /// Applies a checked batch to the engine, its events into `events`.
+    fn apply_checked(&mut self, p: &Prepared, events: &mut Vec<Event>) -> Result<(), ApiError> {
         events.clear();
         for r in &p.reports {
             if let Err(why) = self.engine.apply(&p.report(r), events) {
@@ -307,8 +229,40 @@ impl Worker {
         }
         self.batch += 1;
         self.first_report_t.get_or_insert(p.reports[0].t);
+        Ok(())
+    }
+
+    /// Queues the batch's `reports/batch` entry with its body attached.
+    fn record_batch(&self, p: &Prepared, now_ms: i64) -> Result<Pending, ApiError> {
+        let body = json!({
+            "batch": self.batch,
+            "submitter": p.submitter,
+            "count": p.reports.len(),
+            "first_t": p.reports[0].t.to_string(),
+            "last_t": p.reports[p.reports.len() - 1].t.to_string(),
+            "sha256": p.sha256,
+        });
+        self.outlets
+            .recorder
+            .ledger()
+            .submit_own_attached(
+                restore::BATCH_KIND,
+                vec![p.submitter.clone()],
+                body,
+                now_ms.max(0) as u64,
+                Some(p.body.to_vec()),
+            )
+            .map_err(|e| ApiError::unavailable(format!("the ledger refused the batch: {e}")))
+    }
+
+    /// Makes each event's views, publishes them to the feed and queues their
+    /// `engine/events` entries (one per audience and view).
+    fn publish_events(
+        &self,
+        events: &[Event],
+        now: i64,
+    ) -> Result<(Vec<Arc<FeedItem>>, Vec<Pending>), ApiError> {
         let agreement = Arc::clone(self.engine.agreement());
-        let now = self.clock.now_ms();
         let disclosure = Arc::clone(&self.outlets.disclosure);
         let mut items = Vec::with_capacity(events.len());
         // Per (ledger audience, full view?): the batch's events in that view.
@@ -347,12 +301,12 @@ impl Worker {
         let ledger_now = now.max(0) as u64;
         for (ids, is_full, list) in entries {
             let body = json!({"batch": self.batch, "view": if is_full { "full" } else { "copy" }, "events": list});
-            match self
-                .outlets
-                .recorder
-                .ledger()
-                .submit_own("engine/events", ids, body, ledger_now)
-            {
+            match self.outlets.recorder.ledger().submit_own(
+                restore::EVENTS_KIND,
+                ids,
+                body,
+                ledger_now,
+            ) {
                 Ok(p) => recorded.push(p),
                 Err(e) => {
                     return Err(ApiError::unavailable(format!(
@@ -361,18 +315,7 @@ impl Worker {
                 }
             }
         }
-        events.clear();
-        // The console's tracker after the events: they are on their way to the feed's
-        // writer already, and the map's positions can wait for this.
-        self.tracker.observe(p.reports());
-        Ok(Applied {
-            batch: self.batch,
-            count: p.reports.len(),
-            first_t: p.reports[0].t,
-            last_t: p.reports[p.reports.len() - 1].t,
-            items: fed,
-            recorded,
-        })
+        Ok((fed, recorded))
     }
 
     /// An event as the mediator sees it: its fields, and where `unit` and `other` were.
@@ -414,94 +357,6 @@ impl Worker {
             cap_totals,
             in_force,
             open_breaches: self.engine.open_breaches(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn classifier() -> Classifier {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../examples/golan-illustrative"
-        );
-        let text = std::fs::read_to_string(format!("{dir}/agreement.toml")).unwrap();
-        let zones = std::fs::read_to_string(format!("{dir}/zones.geojson")).unwrap();
-        let (agreement, _) =
-            crate::policy::load(&text, "agreement.toml", &zones, "zones.geojson").unwrap();
-        Classifier::new(Arc::new(agreement))
-    }
-
-    fn example_lines(n: usize) -> Vec<String> {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../examples/golan-illustrative"
-        );
-        std::fs::read_to_string(format!("{dir}/tracks.jsonl"))
-            .unwrap()
-            .lines()
-            .take(n)
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn mediator() -> Principal {
-        Principal {
-            id: "UNDOF".into(),
-            role: Role::Mediator,
-        }
-    }
-
-    /// A body read with one reader (lines laid out alike share a layout) reads as each line
-    /// read on its own, whatever the line breaks, and a bad line is named by its number
-    /// counting blank lines.
-    #[test]
-    fn a_body_reads_as_its_lines_and_a_bad_line_is_named() {
-        let classifier = classifier();
-        let lines = example_lines(40);
-        let mut body = String::new();
-        let mut line_of = Vec::new();
-        let mut line_no = 0;
-        for (i, l) in lines.iter().enumerate() {
-            body.push_str(l);
-            body.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
-            line_no += 1;
-            line_of.push(line_no);
-            if i % 7 == 0 {
-                body.push_str("  \n");
-                line_no += 1;
-            }
-        }
-        let prepared = prepare(&classifier, body.as_bytes(), &mediator()).unwrap();
-        assert_eq!(prepared.len(), lines.len());
-        for (got, line) in prepared.reports().zip(&lines) {
-            let want = truceline_engine::parse_report(line.as_bytes()).unwrap();
-            assert_eq!(
-                (got.t, got.unit, got.count, got.lon, got.lat),
-                (want.t, &*want.unit, want.count, want.lon, want.lat)
-            );
-            let mut hits = Vec::new();
-            let (party, category) = classifier.classify(&want, &mut hits).unwrap();
-            assert_eq!(
-                (got.party, got.category, got.hits),
-                (party, category, &hits[..])
-            );
-        }
-        let numbers: Vec<u64> = prepared.reports.iter().map(|r| r.line).collect();
-        assert_eq!(numbers, line_of);
-
-        // A bad line after lines laid out alike (the layout's path), then one unlike them.
-        for bad in [
-            lines[0].replace("\"lat\":", "\"lat\":9"),
-            lines[0]
-                .replace(',', ", ")
-                .replace("\"count\":", "\"count\":-"),
-        ] {
-            let body = format!("{}\n\n{}\n{bad}\n{}\n", lines[1], lines[2], lines[3]);
-            let e = prepare(&classifier, body.as_bytes(), &mediator()).unwrap_err();
-            assert!(e.to_string().contains("line 4:"), "{bad}: {e}");
         }
     }
 }
