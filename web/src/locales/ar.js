@@ -21,7 +21,7 @@ export default {
     print: 'طباعة',
     utcHelp: 'بتوقيت UTC، نظام 24 ساعة: YYYY-MM-DD HH:MM',
   },
-  units: { km: 'كم' },
+  units: { km: 'كم', km2: 'كم²' },
   signin: {
     title: 'وحدة تحكم truceline',
     intro: 'سجّل الدخول بملف مفتاحك الخاص (PRIVATE+KEY+… كما يكتبه truceline). يبقى المفتاح في هذا المتصفح: يوقّع به تحدّي الخادم ولا يُرسَل أبدًا.',
@@ -98,6 +98,7 @@ export default {
     error: 'خطأ في الخريطة: {{why}}',
     noBasemap: 'لم يُحمَّل الأساس الجغرافي (حدود الدول)؛ يُعرض الاتفاق من دونه.',
     noBasemapShort: 'لا أساس جغرافي.',
+    missionBasemapFailed: 'تعذّرت قراءة خريطة الأساس من الخادم ({{why}})؛ تُعرض الخريطة المضمّنة.',
     units_zero: '{{n}} وحدة',
     units_one: 'وحدة واحدة',
     units_two: 'وحدتان',
@@ -391,6 +392,11 @@ export default {
     status: 'الحالة',
   },
   measure: {
+    mode: 'ما يُقاس',
+    distance: 'مسافة',
+    area: 'مساحة',
+    areaHelp: 'انقر على الخريطة لإضافة زوايا المساحة (أو Enter عليها لمركزها).',
+    areaTotal: '{{a}}، المحيط {{p}}',
     done: 'تم',
     clear: 'مسح',
     help: 'انقر على الخريطة لإضافة نقاط (أو Enter عليها لمركزها).',

@@ -21,7 +21,7 @@ export default {
     print: 'הדפסה',
     utcHelp: 'UTC, ‏24 שעות: YYYY-MM-DD HH:MM',
   },
-  units: { km: 'ק״מ' },
+  units: { km: 'ק״מ', km2: 'קמ״ר' },
   signin: {
     title: 'מסוף truceline',
     intro: 'היכנס עם קובץ המפתח שלך (PRIVATE+KEY+…, כפי ש-truceline כותב אותו). המפתח נשאר בדפדפן הזה: הוא חותם על האתגר של השרת ולעולם אינו נשלח.',
@@ -98,6 +98,7 @@ export default {
     error: 'שגיאת מפה: {{why}}',
     noBasemap: 'מפת הבסיס (גבולות מדינות) לא נטענה; ההסכם מוצג בלעדיה.',
     noBasemapShort: 'אין מפת בסיס.',
+    missionBasemapFailed: 'לא ניתן היה לקרוא את מפת הבסיס של השרת ({{why}}); מוצגת המפה המובנית.',
     units_one: 'יחידה אחת',
     units_two: '{{n}} יחידות',
     units_many: '{{n}} יחידות',
@@ -367,6 +368,11 @@ export default {
     status: 'מצב',
   },
   measure: {
+    mode: 'מה למדוד',
+    distance: 'מרחק',
+    area: 'שטח',
+    areaHelp: 'לחצו על המפה כדי להוסיף את פינות השטח (או Enter עליה למרכזה).',
+    areaTotal: '{{a}}, היקף {{p}}',
     done: 'סיום',
     clear: 'ניקוי',
     help: 'לחצו על המפה כדי להוסיף נקודות (או Enter עליה למרכזה).',
