@@ -5,7 +5,9 @@
 // - a vector MBTiles of gzip MVT tiles (water, a road, a named place): tiles asked for by
 //   z/x/y with the token, drawn with the style made from the file's vector_layers, and the
 //   place named on the map in the page's language (its `name:ar` in Arabic).
-// Without --basemap (every other test) the console draws its bundled basemap alone.
+// - without --basemap, the bundled basemap: at zoom 13 over the Golan more than a tan plane
+//   (towns as dots with their names, lakes: the Sea of Galilee), and the request for the
+//   server's basemap answered 404 without an error on the page.
 //
 // Run from web/ with `npm test` (see console.test.js for the binary and TRUCELINE_WEB_DIST).
 
@@ -72,7 +74,7 @@ after(async () => {
 async function open(file) {
   const data = mkdtempSync(join(dir, 'data-'));
   writeKeys(data, ['IL', 'SY', 'RU', 'RU-MP', 'US']);
-  const { server, base } = await startServer(binary(root), example, data, ['--basemap', join(dir, file)]);
+  const { server, base } = await startServer(binary(root), example, data, file ? ['--basemap', join(dir, file)] : []);
   servers.push(server);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await useLocalDist(context);
@@ -189,5 +191,36 @@ test('a vector MBTiles basemap: tiles by z/x/y with the token, styled from its l
   });
   assert.ok(await page.locator('.place-label', { hasText: PLACE.ar }).isVisible());
   await page.screenshot({ path: join(artifacts, 'basemap-mbtiles-vector-ar.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('the bundled basemap: towns with their names and lakes at zoom 13 over the Golan', { timeout: 90_000 }, async () => {
+  const { page, errors, requests } = await open(null);
+  assert.equal(await page.evaluate(() => window.__truceline.basemap), null, 'no server basemap');
+  assert.deepEqual(requests.map((r) => [r.path, r.status]), [['/v1/console/basemap', 404]]);
+  const settled = () => page.waitForFunction(() => {
+    const m = window.__truceline.map;
+    return m.loaded() && !m.isMoving() && m.areTilesLoaded();
+  }, null, { timeout: 20_000 });
+  const labels = () => page.evaluate(() => (document.querySelector('.place-labels')?.dataset.names || '').split('|').filter(Boolean));
+  // Zoom 13 at Mas'ade, in the north of the Golan: the town and its name, and others near.
+  await page.evaluate(() => window.__truceline.map.jumpTo({ center: [35.7557, 33.2320], zoom: 13 }));
+  await settled();
+  await page.waitForFunction(() => (document.querySelector('.place-labels')?.dataset.names || '').includes('Mas‘adah'), null, { timeout: 15_000 });
+  const towns = await page.evaluate(() => window.__truceline.map.queryRenderedFeatures({ layers: ['towns'] }).map((f) => f.properties.name));
+  assert.ok(towns.includes('Mas‘adah'), `${towns}`);
+  await page.screenshot({ path: join(artifacts, 'basemap-bundled-z13-golan.png') });
+  // Zoom 11 over the Sea of Galilee: the lake is drawn, and Tiberias named beside it.
+  await page.evaluate(() => window.__truceline.map.jumpTo({ center: [35.59, 32.82], zoom: 11 }));
+  await settled();
+  const lake = await page.evaluate(() => window.__truceline.map.queryRenderedFeatures({ layers: ['water'] }).length);
+  assert.ok(lake > 0, 'the lake is drawn');
+  await page.waitForFunction(() => (document.querySelector('.place-labels')?.dataset.names || '').includes('Tiberias'), null, { timeout: 15_000 });
+  // Zoomed out to the agreement, the biggest places are named first (Damascus in view).
+  await page.evaluate(() => window.__truceline.map.jumpTo({ center: [36.0, 33.3], zoom: 8 }));
+  await settled();
+  await page.waitForFunction(() => (document.querySelector('.place-labels')?.dataset.names || '').includes('Damascus'), null, { timeout: 15_000 });
+  assert.ok((await labels()).length > 3, `${await labels()}`);
+  await page.screenshot({ path: join(artifacts, 'basemap-bundled-z8.png') });
   assert.deepEqual(errors, []);
 });
