@@ -501,4 +501,17 @@ export default {
     entries_many: '{{n}} قيدًا',
     entries_other: '{{n}} قيد',
   },
+  names: {
+    party_IL: 'إسرائيل',
+    party_SY: 'سوريا',
+    party_RU: 'روسيا',
+    'party_RU-MP': 'دوريات قوة الفصل',
+    party_US: 'الولايات المتحدة',
+    category_personnel: 'جنود',
+    category_tank: 'دبابات قتال رئيسية',
+    category_artillery: 'قطع مدفعية',
+    category_sam: 'منظومات صواريخ أرض-جو',
+    category_militia: 'مجموعات مسلحة غير نظامية وحليفة',
+    category_patrol: 'دورية قوة الفصل',
+  },
 };

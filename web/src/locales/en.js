@@ -451,4 +451,20 @@ export default {
     entries_one: '{{n}} entry',
     entries_other: '{{n}} entries',
   },
+  // Names of the parties and force categories of agreements in use, by id, for the other
+  // languages (the agreement gives each one name, shown in English): the demo's. An id not
+  // here shows the agreement's own name in every language.
+  names: {
+    party_IL: 'Israel',
+    party_SY: 'Syria',
+    party_RU: 'Russia',
+    'party_RU-MP': 'Separation force patrols',
+    party_US: 'United States',
+    category_personnel: 'Soldiers',
+    category_tank: 'Main battle tanks',
+    category_artillery: 'Artillery pieces',
+    category_sam: 'Surface-to-air missile systems',
+    category_militia: 'Irregular and allied armed groups',
+    category_patrol: 'Separation force patrol',
+  },
 };

@@ -474,4 +474,17 @@ export default {
     entries_two: '{{n}} רשומות',
     entries_other: '{{n}} רשומות',
   },
+  names: {
+    party_IL: 'ישראל',
+    party_SY: 'סוריה',
+    party_RU: 'רוסיה',
+    'party_RU-MP': 'סיורי כוח ההפרדה',
+    party_US: 'ארצות הברית',
+    category_personnel: 'חיילים',
+    category_tank: 'טנקי מערכה',
+    category_artillery: 'כלי ארטילריה',
+    category_sam: 'מערכות טילי קרקע-אוויר',
+    category_militia: 'קבוצות חמושות לא סדירות ובעלות ברית',
+    category_patrol: 'סיור כוח ההפרדה',
+  },
 };

@@ -475,4 +475,17 @@ export default {
     entries_many: '{{n}} записей',
     entries_other: '{{n}} записи',
   },
+  names: {
+    party_IL: 'Израиль',
+    party_SY: 'Сирия',
+    party_RU: 'Россия',
+    'party_RU-MP': 'Патрули сил разъединения',
+    party_US: 'Соединённые Штаты',
+    category_personnel: 'Военнослужащие',
+    category_tank: 'Основные боевые танки',
+    category_artillery: 'Артиллерийские орудия',
+    category_sam: 'Зенитные ракетные комплексы',
+    category_militia: 'Нерегулярные и союзные вооружённые формирования',
+    category_patrol: 'Патруль сил разъединения',
+  },
 };
