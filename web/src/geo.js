@@ -38,6 +38,26 @@ export function pathKm(points) {
   return sum;
 }
 
+/** The area of a polygon of [lon, lat] points (closed or not), km², as the server measures
+ * zones (the geometry crate's ring_area_km2): on the sphere of radius EARTH_KM, its edges
+ * straight in lon/lat as GeoJSON's are, exactly: the integral of sin(lat) d(lon) around
+ * the ring, which along such an edge is d(lon) · sin(mid-latitude) · sinc(half the
+ * latitude change). Orientation does not matter; fewer than three points have none. */
+export function ringAreaKm2(points) {
+  const ring = points.length && (points[0][0] !== points.at(-1)[0] || points[0][1] !== points.at(-1)[1]) ? [...points, points[0]] : points;
+  if (ring.length < 4) return 0;
+  const rad = Math.PI / 180;
+  let s = 0;
+  for (let k = 1; k < ring.length; k++) {
+    const [lon1, lat1] = [ring[k - 1][0] * rad, ring[k - 1][1] * rad];
+    const [lon2, lat2] = [ring[k][0] * rad, ring[k][1] * rad];
+    const h = 0.5 * (lat2 - lat1);
+    const sinc = Math.abs(h) < 1e-4 ? 1 - (h * h) / 6 : Math.sin(h) / h;
+    s += (lon2 - lon1) * Math.sin(0.5 * (lat1 + lat2)) * sinc;
+  }
+  return Math.abs(s) * EARTH_KM * EARTH_KM;
+}
+
 /** "33.1234° N, 35.9012° E": latitude first, as people read positions out. */
 export function degrees(lon, lat, digits = 4) {
   const ns = lat < 0 ? 'S' : 'N';

@@ -89,6 +89,27 @@ export function localName(props, fallback) {
   return props[`name:${lang()}`] || props.name || fallback;
 }
 
+/** A name of the agreement's in the page's language: its `name:xx`, else (outside
+ * English, the language agreements are written in) the catalogue's `names.KEY` where it
+ * has one, else the agreement's own `name`, else `fallback`. */
+function catalogued(props, key, fallback) {
+  if (!props) return fallback;
+  if (props[`name:${lang()}`]) return props[`name:${lang()}`];
+  if (lang() !== 'en' && i18next.exists(key, { lng: lang(), fallbackLng: false })) return t(key);
+  return props.name || fallback;
+}
+
+/** A party's name in the page's language (the agreement gives a party one `name`: other
+ * languages come from the catalogue's `names.party_ID`). */
+export function partyName(p, fallback = '') {
+  return catalogued(p, `names.party_${p?.id}`, fallback);
+}
+
+/** A force category's name in the page's language (`names.category_ID`). */
+export function categoryName(c, fallback = '') {
+  return catalogued(c, `names.category_${c?.id}`, fallback);
+}
+
 /** MapLibre's own strings (zoom buttons, close buttons, the map's label). */
 export function mapUiStrings() {
   const keys = ['NavigationControl.ZoomIn', 'NavigationControl.ZoomOut', 'NavigationControl.ResetBearing', 'Popup.Close', 'Map.Title', 'Marker.Title', 'AttributionControl.ToggleAttribution', 'ScaleControl.Meters', 'ScaleControl.Kilometers'];

@@ -4,7 +4,7 @@
 
 import { h, clear, km } from './util.js';
 import { st, el, word } from './state.js';
-import { t, localName } from './i18n.js';
+import { t, partyName, categoryName } from './i18n.js';
 import { RULE_COLOURS } from './colours.js';
 import { placeLabels } from './labels.js';
 import { placeUnitLabels } from './unitlabels.js';
@@ -75,12 +75,12 @@ export function renderLegend() {
     // viewer's relation to it (the symbol inside says the category: listed below).
     withUnits.map((p) => toggle(st.hidden.principals, p.id,
       h('img.unit-swatch', { src: unitImageUrl(`frame-${relationTo(p.id)}`, p.id, relationTo(p.id), frameCode(relationTo(p.id))), alt: '', dataset: { relation: relationTo(p.id) } }),
-      `${p.id} ${localName(p, '')}${p.role === 'monitor' ? ` (${word('role', 'monitor')})` : ''}`)),
+      `${p.id} ${partyName(p)}${p.role === 'monitor' ? ` (${word('role', 'monitor')})` : ''}`)),
     // What the frames say (only those this viewer sees), then what each symbol is.
     h('div.key-group#legend-relations', RELATIONS.filter((r) => withUnits.some((p) => relationTo(p.id) === r)).map((r) =>
       h('div.key.muted', { dataset: { relation: r } }, h('img.unit-swatch', { src: unitImageUrl(`frame-${r}`, '', r, frameCode(r)), alt: '' }), t(`legend.relation.${r}`)))),
     h('div.key-group#legend-categories', (st.agreement?.categories || []).filter((c) => c.symbol).map((c) =>
-      h('div.key.muted', { dataset: { category: c.id } }, h('img.unit-swatch', { src: unitImageUrl(c.id, '', 'neutral'), alt: '' }), localName(c, c.id)))),
+      h('div.key.muted', { dataset: { category: c.id } }, h('img.unit-swatch', { src: unitImageUrl(c.id, '', 'neutral'), alt: '' }), categoryName(c, c.id)))),
     toggle(st.hidden.layers, 'labels', h('span.label-swatch', { 'aria-hidden': 'true' }, 'ID'), t('legend.labels')),
     toggle(st.hidden.layers, 'headings', h('span.heading-swatch', { 'aria-hidden': 'true' }, '↑'), t('legend.headings')),
     toggle(st.hidden.layers, 'trails', h('span.trail-swatch', { 'aria-hidden': 'true' }), t('legend.trails')),

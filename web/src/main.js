@@ -5,6 +5,7 @@
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
 import countriesUrl from 'world-atlas/countries-50m.json?url';
+import regionUrl from './data/levant.json?url';
 import { feature } from 'topojson-client';
 import { h, clear } from './util.js';
 import { session, app, UNITS_POLL_MS, st, el, showError } from './state.js';
@@ -22,17 +23,23 @@ import { loadFeed, connectStream } from './feed.js';
 import { loadNotices } from './notices.js';
 import { loadIncidents } from './incidents.js';
 import { loadSummary, renderCompliance } from './compliance.js';
+import { loadMissionBasemap } from './basemap.js';
+import { refreshPlaceLabels } from './placelabels.js';
 
 // ---------------------------------------------------------------- start
 
 export async function start() {
   clear(app, h('p.loading', { role: 'status' }, t('app.loading')));
   try {
-    const [meta, agreement, countriesTopo] = await Promise.all([
+    const [meta, agreement, countriesTopo, mission, region] = await Promise.all([
       session.get('/v1/console/map'),
       session.get('/v1/agreement'),
       // Without the basemap the agreement is still worth showing: say so on the map.
       fetch(countriesUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null),
+      // The mission's own map, if the server serves one (else the bundled one alone).
+      loadMissionBasemap().catch((e) => ({ error: e.message || String(e), sources: {}, layers: [], labelLayers: [] })),
+      // The bundled towns and lakes of the region (scripts/region-basemap.mjs).
+      fetch(regionUrl).then((r) => (r.ok ? r.json() : null)).catch(() => null),
     ]);
     st.meta = meta;
     st.agreement = agreement;
@@ -40,9 +47,11 @@ export async function start() {
     st.feed = [];
     layout();
     renderLegend();
-    buildMap(countriesTopo ? feature(countriesTopo, countriesTopo.objects.countries) : { type: 'FeatureCollection', features: [] });
+    st.basemap = mission && { info: mission.info || null, error: mission.error || null, layers: mission.layers.map((l) => l.id) };
+    buildMap(countriesTopo ? feature(countriesTopo, countriesTopo.objects.countries) : { type: 'FeatureCollection', features: [] }, mission?.error ? null : mission, region);
     st.noBasemap = !countriesTopo;
     if (st.noBasemap) el.mapStatus.textContent = t('map.noBasemap');
+    if (mission?.error) el.mapStatus.textContent = t('map.missionBasemapFailed', { why: mission.error });
     st.signedIn = true;
     await Promise.all([loadFeed(), loadNotices(), loadIncidents(), pollUnits()]);
     connectStream();
@@ -82,6 +91,7 @@ function relayout() {
   st.forceRender = false;
   st.map.resize();
   placeLabels();
+  refreshPlaceLabels();
   if (focusedId) document.getElementById(focusedId)?.focus();
   app.dataset.ready = 'true';
 }

@@ -19,23 +19,37 @@ import { openPopup, popupFor } from './popups.js';
 import { refreshIncidentsLayer, trackPointer, INCIDENT_RING } from './overlays.js';
 import { applyVisibility } from './legend.js';
 import { MeasureControl, measuring, addMeasurePoint, refreshMeasure } from './measure.js';
+import { transformRequest, BASEMAP_SOURCE } from './basemap.js';
+import { setPlaceLabelLayers } from './placelabels.js';
 
 // What a click (or Enter at the centre) opens, topmost first.
 const CLICKABLE = ['incidents', 'units', 'zones-fill', 'lines', 'notices-fill'];
 
+// The bundled basemap's colours: the sea and lakes as the map's CSS background (--sea).
 const BASE = {
-  light: { land: '#f4f1ea', borders: '#9a9a9a' },
-  dark: { land: '#2b2f33', borders: '#6b7178' },
+  light: { land: '#f4f1ea', borders: '#9a9a9a', water: '#c9dbe8', town: '#6d6458' },
+  dark: { land: '#2b2f33', borders: '#6b7178', water: '#1a2a3a', town: '#a59c90' },
 };
 
+/** The bundled basemap's towns and lakes (src/data/levant.json), or empty collections. */
+const EMPTY = { type: 'FeatureCollection', features: [] };
 
-export function buildMap(countries) {
+
+/** The map over `countries` (the bundled basemap) and, above it, `mission` (the server's
+ * basemap as basemap.js prepares it), or null. */
+export function buildMap(countries, mission = null, region = null) {
+  const c = BASE[isDark() ? 'dark' : 'light'];
   const map = new maplibregl.Map({
     container: el.mapDiv,
+    // The bearer token on the server's basemap tiles.
+    transformRequest,
     style: {
       version: 8,
       sources: {
         countries: { type: 'geojson', data: countries },
+        water: { type: 'geojson', data: region?.water || EMPTY },
+        towns: { type: 'geojson', data: region?.towns || EMPTY },
+        ...(mission?.sources || {}),
         agreement: { type: 'geojson', data: st.meta.geojson },
         // Units carry their party only (the colour); updated by difference (updateData).
         units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -51,8 +65,21 @@ export function buildMap(countries) {
         // No background layer: the sea is the map element's CSS background, seen through
         // the canvas where no land is drawn (a background layer is one more full-screen
         // pass per frame: a third of the frame time under a software renderer).
-        { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': BASE[isDark() ? 'dark' : 'light'].land } },
-        { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': BASE[isDark() ? 'dark' : 'light'].borders, 'line-width': 0.8 } },
+        { id: 'land', type: 'fill', source: 'countries', paint: { 'fill-color': c.land } },
+        { id: 'water', type: 'fill', source: 'water', paint: { 'fill-color': c.water } },
+        { id: 'borders', type: 'line', source: 'countries', paint: { 'line-color': c.borders, 'line-width': 0.8 } },
+        // Towns as dots, bigger by population and zoom; their names are DOM labels
+        // (placelabels.js), the biggest first.
+        {
+          id: 'towns', type: 'circle', source: 'towns',
+          paint: {
+            'circle-color': c.town,
+            'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, ['case', ['>=', ['get', 'population'], 50000], 2.5, 1.2], 12, ['case', ['>=', ['get', 'population'], 50000], 5, 3.5]],
+            'circle-stroke-color': c.land, 'circle-stroke-width': 0.8,
+          },
+        },
+        // The mission's own map above the bundled one, under everything of the agreement.
+        ...(mission?.layers || []),
         {
           id: 'zones-fill', type: 'fill', source: 'agreement', filter: ['==', ['get', 'shape'], 'zone'],
           paint: { 'fill-color': ['match', ['get', 'style'], 'exclusion', RULE_COLOURS.exclusion, 'cap', RULE_COLOURS.cap, 'standoff', RULE_COLOURS.standoff, RULE_COLOURS.none], 'fill-opacity': 0.16 },
@@ -108,6 +135,7 @@ export function buildMap(countries) {
         // Incidents reported with a place: a white dot in a dark red ring, above the units.
         { id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': ['case', ['get', 'selected'], 8, 6], 'circle-color': '#fff', 'circle-stroke-color': INCIDENT_RING, 'circle-stroke-width': ['case', ['get', 'selected'], 4, 3] } },
         // The measure tool's path: above everything, dark on light land and light on dark.
+        { id: 'measure-fill', type: 'fill', source: 'measure', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#111', 'fill-opacity': 0.12 } },
         { id: 'measure-line', type: 'line', source: 'measure', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#111', 'line-width': 2.5, 'line-dasharray': [1, 1] } },
         { id: 'measure-points', type: 'circle', source: 'measure', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#111', 'circle-stroke-width': 2 } },
       ],
@@ -130,6 +158,9 @@ export function buildMap(countries) {
     if (kind === 'unit') ensureUnitImage(map, category, party);
   });
   map.on('load', () => {
+    // The mission's places when it brings its map (its own names, over its own drawing),
+    // else the bundled towns.
+    setPlaceLabelLayers(map, mission ? mission.labelLayers : ['towns']);
     addLabels(map);
     refreshIncidentsLayer();
     applyVisibility();
@@ -158,6 +189,8 @@ export function buildMap(countries) {
   });
   map.on('resize', () => placeLabels());
   map.on('error', (e) => {
+    // A tile the mission's file does not hold answers 404: the bundled map shows there.
+    if (e.sourceId === BASEMAP_SOURCE && e.error?.status === 404) return;
     el.mapStatus.textContent = t('map.error', { why: e.error?.message || e });
   });
   map.on('click', (e) => {
@@ -212,7 +245,7 @@ export function placeControls() {
   st.mapControls = [
     new maplibregl.NavigationControl({ showCompass: false }),
     new maplibregl.ScaleControl({ unit: 'metric' }),
-    new maplibregl.AttributionControl({ compact: true, customAttribution: 'Natural Earth (world-atlas)' }),
+    new maplibregl.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }),
     new MeasureControl(),
   ];
   map.addControl(st.mapControls[0], `top-${side}`);
@@ -221,6 +254,9 @@ export function placeControls() {
   map.addControl(st.mapControls[2], `bottom-${side}`);
   map.getCanvas().setAttribute('aria-label', t('map.canvasLabel'));
 }
+
+// What the bundled basemap is made of (the mission's file adds its own attribution).
+const ATTRIBUTION = 'Natural Earth (world-atlas); towns: GeoNames (CC BY 4.0); lakes: © OpenStreetMap contributors (ODbL)';
 
 /** Padding for fitting the agreement into view, clear of the legend and the controls. */
 export function framePadding() {
@@ -235,6 +271,9 @@ export function themeMap(dark) {
   const c = BASE[dark ? 'dark' : 'light'];
   st.map.setPaintProperty('land', 'fill-color', c.land);
   st.map.setPaintProperty('borders', 'line-color', c.borders);
+  st.map.setPaintProperty('water', 'fill-color', c.water);
+  st.map.setPaintProperty('towns', 'circle-color', c.town);
+  st.map.setPaintProperty('towns', 'circle-stroke-color', c.land);
 }
 
 // Unit symbols. With thousands of units, drawing them is most of a frame's work under a

@@ -7,7 +7,8 @@
 // - triage: incidents filtered by status, rule and party; the mediator takes several
 //   alleged incidents into investigation at once;
 // - measure: a distance measured on the map by clicks, as the map's own projection and a
-//   great-circle distance give it.
+//   great-circle distance give it; an area (km² as the server measures zones, and its
+//   perimeter); the metric scale bar, mirrored in Hebrew.
 //
 // Run from web/ with `npm test` (see console.test.js for the binary and TRUCELINE_WEB_DIST).
 
@@ -22,7 +23,7 @@ import { chromium } from './pw.js';
 import { writeKeys, signInNode } from './principals.js';
 import { binary, startServer } from './server.js';
 import { useLocalDist } from './dist.js';
-import { pathKm } from '../src/geo.js';
+import { pathKm, ringAreaKm2 } from '../src/geo.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -357,6 +358,59 @@ test('measure: a distance on the map by clicks and by keyboard', { timeout: 90_0
   const b = await page.locator('#measure-toggle').boundingBox();
   const heBox = await page.locator('#map canvas').boundingBox();
   assert.ok(b.x < heBox.x + heBox.width / 2, `on the map's left in Hebrew: ${JSON.stringify([b, heBox])}`);
+  await page.selectOption('#lang', 'en');
+  assert.deepEqual(errors, []);
+});
+
+test('measure: an area and its perimeter; the scale bar', { timeout: 90_000 }, async () => {
+  const { page, errors } = await signIn('RU');
+  // The scale bar: metric, at the bottom where a line ends (right in English).
+  const scale = page.locator('.maplibregl-ctrl-scale');
+  await scale.waitFor();
+  assert.match(await scale.textContent(), /^\d+(\.\d+)?\s?(km|m)$/);
+  const box = await page.locator('#map canvas').boundingBox();
+  let b = await scale.boundingBox();
+  assert.ok(b.x > box.x + box.width / 2 && b.y > box.y + box.height / 2, `bottom right: ${JSON.stringify(b)}`);
+
+  await page.click('#measure-toggle');
+  await page.click('#measure-mode-area');
+  await page.waitForSelector('#measure[data-mode=area]');
+  assert.equal(await page.getAttribute('#measure-mode-area', 'aria-pressed'), 'true');
+  assert.match(await page.textContent('#measure-total'), /corners of an area/);
+  const corners = [[0.4, 0.35], [0.6, 0.35], [0.6, 0.6], [0.4, 0.6]];
+  for (const [k, [fx, fy]] of corners.entries()) {
+    await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    await page.waitForFunction((n) => document.querySelector('#measure').dataset.points === String(n), k + 1);
+  }
+  const points = await st(page, () => window.__truceline.measure.points);
+  const [km2, perimeter] = await st(page, () => [Number(document.querySelector('#measure').dataset.km2), Number(document.querySelector('#measure').dataset.perimeterKm)]);
+  // The area the server's formula gives for the points taken, and the closed path's length.
+  assert.ok(Math.abs(km2 - ringAreaKm2(points)) < 1e-9, `${km2} vs ${ringAreaKm2(points)}`);
+  assert.ok(Math.abs(perimeter - pathKm([...points, points[0]])) < 1e-9);
+  // About the width times the height of the box clicked, as the map's projection has it.
+  const w = pathKm([points[0], points[1]]);
+  const hgt = pathKm([points[1], points[2]]);
+  assert.ok(Math.abs(km2 - w * hgt) / km2 < 0.01, `${km2} vs ${w} x ${hgt}`);
+  assert.match(await page.textContent('#measure-total'), /^[\d.,]+ km², perimeter [\d.,]+ km$/);
+  // The polygon is drawn.
+  await page.waitForFunction(() => window.__truceline.map.queryRenderedFeatures({ layers: ['measure-fill'] }).length > 0);
+  await shot(page, 'f9-measure-area');
+  assert.deepEqual(await audit(page, 'measure-area'), []);
+  // Back to a distance: the same points read as a path.
+  await page.click('#measure-mode-distance');
+  await page.waitForSelector('#measure[data-mode=distance]');
+  assert.ok(Math.abs(Number(await page.getAttribute('#measure', 'data-km')) - pathKm(points)) < 1e-9);
+  await page.click('#measure-mode-area');
+  // In Hebrew: the readout in Hebrew, the scale bar at the bottom left.
+  await page.selectOption('#lang', 'he');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  assert.match(await page.textContent('#measure-total'), /קמ״ר/);
+  b = await page.locator('.maplibregl-ctrl-scale').boundingBox();
+  const heBox = await page.locator('#map canvas').boundingBox();
+  assert.ok(b.x < heBox.x + heBox.width / 2 && b.y > heBox.y + heBox.height / 2, `bottom left in Hebrew: ${JSON.stringify([b, heBox])}`);
+  await shot(page, 'f10-measure-area-he');
+  assert.deepEqual(await audit(page, 'measure-area-he'), []);
+  await page.keyboard.press('Escape');
   await page.selectOption('#lang', 'en');
   assert.deepEqual(errors, []);
 });

@@ -16,11 +16,12 @@ export function binary(root) {
   throw new Error('no truceline binary: build it with `cargo build --release -p truceline` or set TRUCELINE_BIN');
 }
 
-/** Serves `agreement` with its data in `data`; resolves to { server, base } once the server
+/** Serves `agreement` with its data in `data` (and `extra` arguments: `--basemap FILE`);
+ * resolves to { server, base } once the server
  * prints the address it listens on (no fixed wait: it fails if the server exits or says
  * nothing within 20 s). */
-export async function startServer(bin, agreement, data) {
-  const server = spawn(bin, ['serve', '--agreement', agreement, '--data', data, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServer(bin, agreement, data, extra = []) {
+  const server = spawn(bin, ['serve', '--agreement', agreement, '--data', data, '--listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const base = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 20_000);

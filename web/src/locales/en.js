@@ -22,7 +22,7 @@ export default {
     print: 'Print',
     utcHelp: 'UTC, 24-hour: YYYY-MM-DD HH:MM',
   },
-  units: { km: 'km' },
+  units: { km: 'km', km2: 'km²' },
   signin: {
     title: 'truceline console',
     intro: 'Sign in with your own key file (PRIVATE+KEY+…, as written by truceline). The key stays in this browser: it signs the server\'s challenge and is never sent.',
@@ -99,6 +99,7 @@ export default {
     error: 'Map error: {{why}}',
     noBasemap: 'The basemap (country outlines) did not load; the agreement is shown without it.',
     noBasemapShort: 'No basemap.',
+    missionBasemapFailed: 'The server\'s basemap could not be read ({{why}}); the bundled one is shown.',
     units_one: '{{n}} unit',
     units_other: '{{n}} units',
     unitsAsOf_one: '{{n}} unit as of {{at}}',
@@ -344,6 +345,11 @@ export default {
     status: 'Status',
   },
   measure: {
+    mode: 'What to measure',
+    distance: 'Distance',
+    area: 'Area',
+    areaHelp: 'click the map to add the corners of an area (or Enter on it for its centre).',
+    areaTotal: '{{a}}, perimeter {{p}}',
     done: 'Done',
     clear: 'Clear',
     help: 'click the map to add points (or Enter on it for its centre).',
@@ -444,5 +450,21 @@ export default {
     fail: 'FAILED',
     entries_one: '{{n}} entry',
     entries_other: '{{n}} entries',
+  },
+  // Names of the parties and force categories of agreements in use, by id, for the other
+  // languages (the agreement gives each one name, shown in English): the demo's. An id not
+  // here shows the agreement's own name in every language.
+  names: {
+    party_IL: 'Israel',
+    party_SY: 'Syria',
+    party_RU: 'Russia',
+    'party_RU-MP': 'Separation force patrols',
+    party_US: 'United States',
+    category_personnel: 'Soldiers',
+    category_tank: 'Main battle tanks',
+    category_artillery: 'Artillery pieces',
+    category_sam: 'Surface-to-air missile systems',
+    category_militia: 'Irregular and allied armed groups',
+    category_patrol: 'Separation force patrol',
   },
 };
