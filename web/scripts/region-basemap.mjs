@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ringAreaKm2 } from '../src/geo.js';
 
-const require = createRequire(import.meta.url);
+// The data packages live in scripts/region-data (see its package.json), not in the console's.
+const require = createRequire(join(dirname(fileURLToPath(import.meta.url)), 'region-data', 'package.json'));
 const here = dirname(fileURLToPath(import.meta.url));
 const [W, S, E, N] = [33.8, 29.4, 38.8, 37.4];
 const inBox = ([x, y]) => x >= W && x <= E && y >= S && y <= N;
