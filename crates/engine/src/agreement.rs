@@ -24,6 +24,12 @@ pub mod limits {
     /// Vertices in all features together.
     pub const MAX_TOTAL_VERTICES: usize = 5_000_000;
     pub const MAX_ID_CHARS: usize = 128;
+    /// A feature's name in one language (`name:xx`).
+    pub const MAX_NAME_CHARS: usize = 200;
+    /// A language tag in `name:xx`.
+    pub const MAX_LANGUAGE_TAG_CHARS: usize = 16;
+    /// Names in other languages on one feature.
+    pub const MAX_NAMES_PER_FEATURE: usize = 64;
     /// Distances beyond half the Earth's circumference are always a mistake.
     pub const MAX_DISTANCE_KM: f64 = 20_000.0;
 }
@@ -92,6 +98,9 @@ pub enum Shape {
 pub struct Feature {
     pub id: String,
     pub name: Option<String>,
+    /// The name in other languages (`properties["name:ar"]` and the like, as OpenStreetMap
+    /// writes them): language tag -> name.
+    pub names: std::collections::BTreeMap<String, String>,
     pub shape: Shape,
     /// The coordinates as given, kept for the console and for exports.
     pub geometry_json: serde_json::Value,

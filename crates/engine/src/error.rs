@@ -148,6 +148,15 @@ pub enum FeatureProblem {
     NotAFeature,
     #[error("no geometry")]
     NoGeometry,
+    /// `key` is the property as written, `name:ar` say.
+    #[error("properties.{key:?} must be a name of 1 to {max} characters under a language tag of 2 to {max_tag} letters, digits and hyphens")]
+    NameInLanguage {
+        key: String,
+        max_tag: usize,
+        max: usize,
+    },
+    #[error("more than {max} names in other languages")]
+    TooManyNames { max: usize },
     #[error("the geometry has no coordinates")]
     NoCoordinates,
     /// `kind` is the geometry's `type` as written ("" when it is not a string).

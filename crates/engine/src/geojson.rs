@@ -61,6 +61,49 @@ struct GeometryDoc<'a> {
     coordinates: Option<&'a RawValue>,
 }
 
+/// The names a feature carries in other languages, as OpenStreetMap writes them:
+/// `"name:ar": "..."`, `"name:he": "..."`. Language -> name; anything else in `properties`
+/// is left alone.
+fn names_by_language(
+    raw: Option<&RawValue>,
+) -> Result<std::collections::BTreeMap<String, String>, FeatureProblem> {
+    let mut names = std::collections::BTreeMap::new();
+    let Some(raw) = raw else { return Ok(names) };
+    let Ok(map) = serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(raw.get())
+    else {
+        return Ok(names);
+    };
+    for (key, value) in map {
+        let Some(language) = key.strip_prefix("name:") else {
+            continue;
+        };
+        // A BCP 47 tag as OSM uses them: "ar", "he", "ru", "zh-Hant", "sr-Latn".
+        let tag_ok = (2..=limits::MAX_LANGUAGE_TAG_CHARS).contains(&language.len())
+            && language
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let name = serde_json::from_str::<String>(value.get()).ok();
+        match name {
+            Some(n) if tag_ok && !n.is_empty() && n.chars().count() <= limits::MAX_NAME_CHARS => {
+                names.insert(language.to_owned(), n);
+            }
+            _ => {
+                return Err(FeatureProblem::NameInLanguage {
+                    key,
+                    max_tag: limits::MAX_LANGUAGE_TAG_CHARS,
+                    max: limits::MAX_NAME_CHARS,
+                })
+            }
+        }
+        if names.len() > limits::MAX_NAMES_PER_FEATURE {
+            return Err(FeatureProblem::TooManyNames {
+                max: limits::MAX_NAMES_PER_FEATURE,
+            });
+        }
+    }
+    Ok(names)
+}
+
 /// A JSON string's value, or `None` for anything else.
 fn as_string(raw: Option<&RawValue>) -> Option<String> {
     raw.and_then(|r| serde_json::from_str::<String>(r.get()).ok())
@@ -134,6 +177,7 @@ pub(crate) fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, Load
             return Err(fail_feature(FeatureProblem::NotAFeature));
         }
         let name = as_string(properties.name);
+        let names = names_by_language(doc.properties).map_err(fail_feature)?;
         let geometry = doc
             .geometry
             .ok_or_else(|| fail_feature(FeatureProblem::NoGeometry))?;
@@ -204,6 +248,7 @@ pub(crate) fn load_features(text: &str, file: &str) -> Result<Vec<Feature>, Load
         features.push(Feature {
             id,
             name,
+            names,
             shape,
             geometry_json,
         });

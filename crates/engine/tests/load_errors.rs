@@ -297,3 +297,50 @@ fn a_category_symbol_is_a_symbol_code_or_refused_with_its_line() {
     );
     assert_eq!(err.line, Some(HEAD.lines().count() + 1), "{err}");
 }
+
+/// A feature's names in other languages (`name:xx`, as OpenStreetMap writes them) are kept
+/// by language; a malformed one is refused naming the feature and the key.
+#[test]
+fn names_in_other_languages_are_kept_and_bad_ones_refused() {
+    let with = |props: &str| {
+        collection(&format!(
+            r#"{{"type":"Feature","properties":{{"id":"f",{props}}},"geometry":{SQUARE}}}"#
+        ))
+    };
+    let a = load(
+        HEAD,
+        &with(r#""name":"Zone","name:ar":"منطقة","name:zh-Hant":"區","note":"kept out""#),
+    )
+    .unwrap();
+    let names: Vec<(&str, &str)> = a.features[0]
+        .names
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(names, vec![("ar", "منطقة"), ("zh-Hant", "區")]);
+    for bad in [
+        r#""name:ar":7"#,
+        r#""name:ar":"""#,
+        r#""name:":"x""#,
+        r#""name:a b":"x""#,
+        r#""name:abcdefghijklmnopq":"x""#,
+    ] {
+        let err = load(HEAD, &with(bad)).unwrap_err();
+        match &err.problem {
+            Problem::Feature { feature, problem } => {
+                assert_eq!(feature, "f");
+                assert!(
+                    matches!(**problem, FeatureProblem::NameInLanguage { .. }),
+                    "{bad}: {err}"
+                );
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        assert!(err.to_string().contains("properties.\"name:"), "{err}");
+    }
+    let many: Vec<String> = (0..=limits::MAX_NAMES_PER_FEATURE)
+        .map(|i| format!(r#""name:x{i:02}":"n""#))
+        .collect();
+    let err = load(HEAD, &with(&many.join(","))).unwrap_err();
+    assert!(err.to_string().contains("more than 64 names"), "{err}");
+}

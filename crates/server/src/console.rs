@@ -276,10 +276,14 @@ async fn map(State(s): State<Arc<ConsoleState>>, _who: Principal) -> Json<Value>
                 .into_iter()
                 .find(|k| rules.iter().any(|r| r["kind"] == *k))
                 .unwrap_or("none");
-            json!({"type": "Feature", "id": f.id,
-                   "properties": {"id": f.id, "name": f.name.clone().unwrap_or_else(|| f.id.clone()),
+            let mut properties = json!({"id": f.id, "name": f.name.clone().unwrap_or_else(|| f.id.clone()),
                                   "shape": if f.zone().is_some() {"zone"} else {"line"},
-                                  "style": style, "rules": rules},
+                                  "style": style, "rules": rules});
+            // Names in other languages as the geometry file gives them (`name:ar`...).
+            for (language, name) in &f.names {
+                properties[format!("name:{language}")] = name.clone().into();
+            }
+            json!({"type": "Feature", "id": f.id, "properties": properties,
                    "geometry": f.geometry_json})
         })
         .collect();
