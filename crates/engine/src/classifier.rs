@@ -280,8 +280,9 @@ impl Classifier {
         }
     }
 
-    /// Evaluates predicate `p` at a position, appending a hit when it holds.
-    #[inline]
+    /// Evaluates predicate `p` at a position, appending a hit when it holds. Always
+    /// inlined: called from two loops, it was kept out of line, a call per predicate.
+    #[inline(always)]
     fn test(&self, p: u32, lon: f64, lat: f64, hits: &mut Vec<Hit>) {
         match self.predicates[p as usize] {
             Predicate::Inside { zone } => {
