@@ -36,7 +36,7 @@ const EXAMPLE_DIR: &str = concat!(
     "/../../examples/golan-illustrative"
 );
 const TWO_DAYS_MS: i64 = 2 * 86_400_000;
-/// Waiting for the ledger once per this many queued entries keeps the fill pipelined.
+/// Waiting for the ledger once per this many queued batches keeps the fill pipelined.
 const WAIT_EVERY: usize = 4096;
 
 struct Options {
@@ -221,8 +221,7 @@ async fn fill(
                 .apply(prepared)
                 .await
                 .expect("the engine applies the batch");
-            pending.push(applied.batch_entry);
-            pending.extend(applied.recorded);
+            pending.push(applied.recording);
             batches += 1;
             if batches.is_multiple_of(100) {
                 for p in pending.drain(..) {

@@ -41,10 +41,7 @@ async fn post(state: &Arc<AppState>, text: String) {
     let prepared =
         truceline_server::live::prepare(state.live.classifier(), Bytes::from(text), &il()).unwrap();
     let applied = state.live.apply(prepared).await.unwrap();
-    applied.batch_entry.wait().unwrap();
-    for p in applied.recorded {
-        p.wait().unwrap();
-    }
+    applied.recording.wait().unwrap();
 }
 
 fn aos_open(snapshot: &truceline_server::live::Snapshot) -> bool {
@@ -87,7 +84,7 @@ async fn a_restart_replays_the_ledgers_batches_and_records_events_a_crash_lost()
             json!({"batch": 3, "submitter": "IL", "count": 1, "first_t": rfc3339_ms(T0_MS + 120_000),
                    "last_t": rfc3339_ms(T0_MS + 120_000), "sha256": sha}),
             T0_MS as u64,
-            Some(text.into_bytes()),
+            Some(truceline_server::live::body::pack(text.as_bytes())),
         )
         .unwrap()
         .wait()

@@ -21,7 +21,6 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
     } else {
         crate::live::prepare(&classifier, body, who)?
     };
-    let sha = prepared.sha256().to_owned();
     let applied = s.live.apply(prepared).await?;
     // The events' feed items are committed by the feed's writer meanwhile, and the batch's
     // and its events' ledger entries by the ledger's (queued on the engine thread, in
@@ -31,12 +30,11 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
             s.feed.wait_announced(last.id).await;
         }
     };
-    let batch_entry = applied.batch_entry;
-    let pending = applied.recorded;
-    let had_events = !pending.is_empty();
-    let recorded = blocking(move || durable(batch_entry, pending));
-    let (receipt, ()) = tokio::join!(recorded, announced);
-    let receipt = receipt?;
+    let had_events = !applied.items.is_empty();
+    let recording = applied.recording;
+    let recorded = blocking(move || recording.wait());
+    let (recorded, ()) = tokio::join!(recorded, announced);
+    let (receipt, sha) = recorded?;
     if had_events {
         // Engine incidents are the projection's, from the entries just committed.
         s.mech.projector().poke();
@@ -54,19 +52,4 @@ pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResul
         "events": visible,
         "ledger_index": receipt,
     }))
-}
-
-/// Waits for the batch's entry and its events' entries to be durable; the batch entry's index.
-fn durable(
-    batch_entry: truceline_ledger::ledger::Pending,
-    events: Vec<truceline_ledger::ledger::Pending>,
-) -> ApiResult<u64> {
-    let fail = |e: truceline_ledger::ledger::AppendError| {
-        ApiError::unavailable(format!("the ledger refused the batch: {e}"))
-    };
-    let index = batch_entry.wait().map_err(fail)?.index;
-    for p in events {
-        p.wait().map_err(fail)?;
-    }
-    Ok(index)
 }

@@ -6,8 +6,12 @@
 //! engine's clock and the units it knows (time order, a unit's party and category) before
 //! the first report is applied, so that bad input never changes state.
 
+pub mod body;
 mod prepare;
+mod recorder;
 mod restore;
+
+pub use recorder::Recording;
 
 pub use prepare::{prepare, Prepared};
 pub use restore::{RestoreError, Restored};
@@ -20,7 +24,6 @@ use truceline_engine::agreement::RuleKind;
 use truceline_engine::{Agreement, Classifier, Engine, Event, Timestamp};
 
 use serde_json::{json, Value};
-use truceline_ledger::ledger::Pending;
 
 use crate::access::Audience;
 use crate::acts::Recorder;
@@ -34,6 +37,9 @@ pub const MAX_BATCH_REPORTS: usize = 100_000;
 /// Batches waiting for the engine; past this, posters wait (back-pressure).
 pub const QUEUE_DEPTH: usize = 64;
 
+/// An `engine/events` entry to record: its ledger audience and body.
+pub(crate) type EventsEntry = (Vec<String>, Value);
+
 /// What applying a batch did.
 pub struct Applied {
     /// Sequence number of the batch in engine order, from 1.
@@ -43,13 +49,10 @@ pub struct Applied {
     pub last_t: Timestamp,
     /// The feed items of the batch's events: one per event and distinct view.
     pub items: Vec<Arc<FeedItem>>,
-    /// The batch's own `reports/batch` entry, with its body attached, queued before its
-    /// events' entries: the ledger holds batches in engine order, which is what restoring
-    /// the engine from the ledger replays.
-    pub batch_entry: Pending,
-    /// The batch's `engine/events` ledger entries, queued on the engine thread so that
-    /// the ledger holds events in engine order; durable once each is waited for.
-    pub recorded: Vec<Pending>,
+    /// The batch's own `reports/batch` entry (its body attached) and its events' entries,
+    /// queued by the batch recorder in engine order: [`Recording::wait`] gives the batch
+    /// entry's index and the body's SHA-256 once all are durable.
+    pub recording: Recording,
 }
 
 /// The present, for summaries and notice checks: read from the engine's own state.
@@ -98,7 +101,9 @@ impl Live {
         let classifier = Arc::new(Classifier::new(agreement));
         let engine = Engine::with_classifier(Arc::clone(&classifier));
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let recorder = recorder::start(Arc::clone(outlets.recorder.ledger()));
         let mut worker = Worker {
+            recorder,
             engine,
             outlets,
             tracker,
@@ -142,6 +147,8 @@ impl Live {
 }
 
 struct Worker {
+    /// Puts each applied batch in the ledger, in engine order, off this thread.
+    recorder: std::sync::mpsc::SyncSender<recorder::Job>,
     engine: Engine,
     outlets: Outlets,
     tracker: Arc<Tracker>,
@@ -170,8 +177,8 @@ impl Worker {
         let mut events = Vec::new();
         while let Some(command) = rx.blocking_recv() {
             match command {
-                Command::Apply(prepared, reply) => {
-                    let result = self.apply(&prepared, &mut events);
+                Command::Apply(mut prepared, reply) => {
+                    let result = self.apply(&mut prepared, &mut events);
                     let _ = reply.send(result);
                 }
                 Command::Snapshot(reply) => {
@@ -192,15 +199,28 @@ impl Worker {
         })
     }
 
-    fn apply(&mut self, p: &Prepared, events: &mut Vec<Event>) -> Result<Applied, ApiError> {
+    fn apply(&mut self, p: &mut Prepared, events: &mut Vec<Event>) -> Result<Applied, ApiError> {
         self.check(p)?;
         self.apply_checked(p, events)?;
         let now = self.clock.now_ms();
-        // The batch's entry before its events' entries, both from this thread: the
-        // ledger's order of batches is the engine's.
-        let batch_entry = self.record_batch(p, now)?;
-        let (items, recorded) = self.publish_events(events, now)?;
+        let (items, entries) = self.publish_events(events, now);
         events.clear();
+        // The batch's entry and then its events' entries, queued by the recorder in the
+        // order this thread hands them over: the ledger's order of batches is the engine's.
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.recorder
+            .send(recorder::Job {
+                body: std::mem::take(&mut p.body),
+                submitter: p.submitter.clone(),
+                batch: self.batch,
+                count: p.reports.len(),
+                first_t: p.reports[0].t.to_string(),
+                last_t: p.reports[p.reports.len() - 1].t.to_string(),
+                events: entries,
+                time_ms: now.max(0) as u64,
+                reply,
+            })
+            .map_err(|_| ApiError::unavailable("the batch recorder has stopped"))?;
         // The console's tracker after the events: they are on their way to the feed's
         // writer already, and the map's positions can wait for this.
         self.tracker.observe(p.reports());
@@ -210,8 +230,7 @@ impl Worker {
             first_t: p.reports[0].t,
             last_t: p.reports[p.reports.len() - 1].t,
             items,
-            batch_entry,
-            recorded,
+            recording: Recording(answer),
         })
     }
 
@@ -232,36 +251,10 @@ impl Worker {
         Ok(())
     }
 
-    /// Queues the batch's `reports/batch` entry with its body attached.
-    fn record_batch(&self, p: &Prepared, now_ms: i64) -> Result<Pending, ApiError> {
-        let body = json!({
-            "batch": self.batch,
-            "submitter": p.submitter,
-            "count": p.reports.len(),
-            "first_t": p.reports[0].t.to_string(),
-            "last_t": p.reports[p.reports.len() - 1].t.to_string(),
-            "sha256": p.sha256,
-        });
-        self.outlets
-            .recorder
-            .ledger()
-            .submit_own_attached(
-                restore::BATCH_KIND,
-                vec![p.submitter.clone()],
-                body,
-                now_ms.max(0) as u64,
-                Some(p.body.to_vec()),
-            )
-            .map_err(|e| ApiError::unavailable(format!("the ledger refused the batch: {e}")))
-    }
-
-    /// Makes each event's views, publishes them to the feed and queues their
-    /// `engine/events` entries (one per audience and view).
-    fn publish_events(
-        &self,
-        events: &[Event],
-        now: i64,
-    ) -> Result<(Vec<Arc<FeedItem>>, Vec<Pending>), ApiError> {
+    /// Makes each event's views and publishes them to the feed; gives the feed items and
+    /// the batch's `engine/events` entries to record (audience and body: one per audience
+    /// and view).
+    fn publish_events(&self, events: &[Event], now: i64) -> (Vec<Arc<FeedItem>>, Vec<EventsEntry>) {
         let agreement = Arc::clone(self.engine.agreement());
         let disclosure = Arc::clone(&self.outlets.disclosure);
         let mut items = Vec::with_capacity(events.len());
@@ -295,27 +288,17 @@ impl Worker {
             }
         }
         let fed = self.outlets.feed.publish(items);
-        // The ledger's entries for these events, queued from this thread so that they
-        // commit in engine order (the projection of engine incidents depends on it).
-        let mut recorded = Vec::with_capacity(entries.len());
-        let ledger_now = now.max(0) as u64;
-        for (ids, is_full, list) in entries {
-            let body = json!({"batch": self.batch, "view": if is_full { "full" } else { "copy" }, "events": list});
-            match self.outlets.recorder.ledger().submit_own(
-                restore::EVENTS_KIND,
-                ids,
-                body,
-                ledger_now,
-            ) {
-                Ok(p) => recorded.push(p),
-                Err(e) => {
-                    return Err(ApiError::unavailable(format!(
-                        "the ledger refused the batch's events: {e}"
-                    )))
-                }
-            }
-        }
-        Ok((fed, recorded))
+        let entries = entries
+            .into_iter()
+            .map(|(ids, is_full, list)| {
+                let view = if is_full { "full" } else { "copy" };
+                (
+                    ids,
+                    json!({"batch": self.batch, "view": view, "events": list}),
+                )
+            })
+            .collect();
+        (fed, entries)
     }
 
     /// An event as the mediator sees it: its fields, and where `unit` and `other` were.

@@ -1,11 +1,10 @@
 //! A batch read and classified on the caller's thread, before the engine thread sees it:
 //! every line parsed with one report reader, the spatial half of classification done, the
-//! body kept (with its hash) for the ledger, which records it with the batch.
+//! body kept for the ledger, which records it with the batch.
 
 use std::ops::Range;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role};
 use truceline_engine::{Classifier, Hit, ReportRef, Timestamp};
 
@@ -33,11 +32,9 @@ pub struct Prepared {
     pub(super) reports: Vec<Prepared1>,
     names: String,
     hits: Vec<Hit>,
-    /// The body as posted: the ledger keeps it with the batch's entry, so that the engine's
-    /// state can be rebuilt from the ledger after a restart.
+    /// The body as posted: the ledger keeps it with the batch's entry, so that the
+    /// engine's state can be rebuilt from the ledger after a restart.
     pub(super) body: Bytes,
-    /// Hex SHA-256 of `body`, which the batch's entry names.
-    pub(super) sha256: String,
     pub(super) submitter: String,
 }
 
@@ -62,10 +59,6 @@ impl Prepared {
             lat: r.lat,
             hits: &self.hits[r.hits.start as usize..r.hits.end as usize],
         }
-    }
-    /// Hex SHA-256 of the body.
-    pub fn sha256(&self) -> &str {
-        &self.sha256
     }
     /// The reports in body order.
     pub fn reports(&self) -> impl Iterator<Item = ReportRef<'_>> {
@@ -138,7 +131,6 @@ pub fn prepare(
     if out.reports.is_empty() {
         return Err(ApiError::unprocessable("no reports in the body"));
     }
-    out.sha256 = hex::encode(Sha256::digest(bytes));
     out.body = body;
     Ok(out)
 }

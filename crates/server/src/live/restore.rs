@@ -144,6 +144,7 @@ impl Worker {
                 unreplayed.next();
                 let step = (|| {
                     let bad = |what: String| RestoreError::Batch { index, what };
+                    let bytes = super::body::unpack(&bytes).map_err(|e| bad(e.to_string()))?;
                     if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
                         return Err(bad(
                             "its attached body does not hash to the sha256 it names".into(),
@@ -169,11 +170,20 @@ impl Worker {
                         .map_err(|e| bad(e.to_string()))?;
                     let recorded = events_at.get(&entry.batch).is_some_and(|&at| at > index);
                     if !events.is_empty() && !recorded {
-                        let (items, entries) = self
-                            .publish_events(&events, self.clock.now_ms())
-                            .map_err(|e| RestoreError::Record(e.to_string()))?;
+                        let (items, entries) = self.publish_events(&events, self.clock.now_ms());
+                        for (ids, body) in entries {
+                            pending.push(
+                                ledger
+                                    .submit_own(
+                                        EVENTS_KIND,
+                                        ids,
+                                        body,
+                                        self.clock.now_ms().max(0) as u64,
+                                    )
+                                    .map_err(|e| RestoreError::Record(e.to_string()))?,
+                            );
+                        }
                         restored.events_recorded += events.len() as u64;
-                        pending.extend(entries);
                         last_item = items.last().map(|i| i.id).or(last_item);
                     }
                     self.tracker.observe(p.reports());
