@@ -83,6 +83,19 @@ pub fn classify_chunk_into(
     first_line: u64,
     chunk: &mut ClassifiedChunk,
 ) {
+    classify_chunk_amended_into(classifier, None, bytes, first_line, chunk)
+}
+
+/// As [`classify_chunk_into`], with a new version entering into force: reports at or after
+/// its instant are classified under it (spec/negotiation.md), as [`Engine::classifier_for`]
+/// says.
+pub fn classify_chunk_amended_into(
+    first: &Classifier,
+    next: Option<(&Classifier, Timestamp)>,
+    bytes: &[u8],
+    first_line: u64,
+    chunk: &mut ClassifiedChunk,
+) {
     chunk.reports.clear();
     chunk.unit_names.clear();
     chunk.hits.clear();
@@ -100,6 +113,10 @@ pub fn classify_chunk_into(
         };
         let hits_start = chunk.hits.len() as u32;
         let result = read.and_then(|report| {
+            let classifier = match next {
+                Some((next, at)) if report.t >= at => next,
+                _ => first,
+            };
             let (party, category) = classifier.classify(&report, &mut chunk.hits)?;
             let unit_start = chunk.unit_names.len() as u32;
             chunk.unit_names.push_str(&report.unit);

@@ -231,6 +231,20 @@ pub enum ApplyError {
     TooManyUnits { unit: String, max: usize },
 }
 
+/// Why a new version of the agreement cannot enter into force (spec/negotiation.md).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmendError {
+    #[error("the new version is of agreement {found:?}, not {expected:?}")]
+    OtherAgreement { expected: String, found: String },
+    #[error(
+        "the new version would enter into force at {at}, but a report at {last} is already applied: \
+         reports before the instant are evaluated under the old version, at or after it under the new"
+    )]
+    NotAfterLastReport { at: Timestamp, last: Timestamp },
+    #[error("another version is already due to enter into force at {at}")]
+    AlreadyDue { at: Timestamp },
+}
+
 /// For callers that keep errors of a line as text (the chunk classifier's [`crate::LineError`]).
 impl From<ApplyError> for String {
     fn from(err: ApplyError) -> String {

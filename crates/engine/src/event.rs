@@ -62,6 +62,18 @@ impl EventKind {
 pub enum ClearReason {
     /// The rule's window closed while it was broken.
     RuleInactive,
+    /// A new version of the agreement entered into force and changed or removed the rule
+    /// (spec/negotiation.md, entry into force).
+    AgreementAmended,
+}
+
+impl ClearReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClearReason::RuleInactive => "rule_inactive",
+            ClearReason::AgreementAmended => "agreement_amended",
+        }
+    }
 }
 
 /// One transition of one rule. Names are shared (`Arc<str>`) with the engine's tables, so

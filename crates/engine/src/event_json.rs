@@ -47,9 +47,7 @@ impl Event {
         if let Some(reason) = self.reason {
             key_of(out, "reason");
             out.push(b'"');
-            out.extend_from_slice(match reason {
-                crate::event::ClearReason::RuleInactive => b"rule_inactive",
-            });
+            out.extend_from_slice(reason.as_str().as_bytes());
             out.push(b'"');
         }
         out.push(b'}');
@@ -219,7 +217,10 @@ mod tests {
                 prop::option::of(any::<u64>()),
                 float(),
                 float(),
-                any::<bool>(),
+                prop::option::of(prop_oneof![
+                    Just(ClearReason::RuleInactive),
+                    Just(ClearReason::AgreementAmended)
+                ]),
             ),
         )
             .prop_map(
@@ -240,7 +241,7 @@ mod tests {
                     limit,
                     distance_km,
                     limit_km,
-                    reason: reason.then_some(ClearReason::RuleInactive),
+                    reason,
                 },
             )
     }

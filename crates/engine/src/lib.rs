@@ -28,12 +28,14 @@ pub mod time;
 
 pub use agreement::{Agreement, AgreementError, AgreementSource};
 pub use batch::{
-    classify_chunk, classify_chunk_into, classify_chunk_pair_into, ClassifiedChunk, LineError,
-    PairClassifier,
+    classify_chunk, classify_chunk_amended_into, classify_chunk_into, classify_chunk_pair_into,
+    ClassifiedChunk, LineError, PairClassifier,
 };
 pub use classifier::SharingPlan;
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
-pub use error::{ApplyError, FeatureProblem, LoadError, Problem, ReportError, RuleProblem};
+pub use error::{
+    AmendError, ApplyError, FeatureProblem, LoadError, Problem, ReportError, RuleProblem,
+};
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport, ReportReader};
 pub use time::Timestamp;

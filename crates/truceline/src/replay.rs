@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use truceline_engine::report::MAX_LINE_BYTES;
 use truceline_engine::{
-    classify_chunk_into, ClassifiedChunk, Classifier, Engine, Event, EventKind,
+    classify_chunk_amended_into, ClassifiedChunk, Classifier, Engine, Event, EventKind,
 };
 
 use crate::exit::bad_input;
@@ -38,6 +38,14 @@ pub struct Args {
     /// Worker threads for reading and classifying (default: the machine's cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// A new version of the agreement (its agreement.toml) entering into force `--at` an
+    /// instant: reports before it are evaluated under AGREEMENT, at or after it under this
+    /// one (shared/spec/negotiation.md, entry into force).
+    #[arg(long, requires = "at", value_name = "AGREEMENT")]
+    pub amend: Option<PathBuf>,
+    /// The instant the `--amend` version enters into force (RFC 3339 UTC).
+    #[arg(long, requires = "amend", value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -78,6 +86,14 @@ impl Summary {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let agreement = load::agreement(&args.agreement)?;
     let mut engine = Engine::new(agreement);
+    if let (Some(path), Some(at)) = (&args.amend, &args.at) {
+        let at = truceline_engine::Timestamp::parse(at)
+            .map_err(|err| bad_input(format!("--at {at:?}: {err}")))?;
+        let next = Arc::new(Classifier::new(load::agreement(path)?));
+        engine
+            .schedule_amendment(next, at)
+            .map_err(|err| bad_input(format!("{}: {err}", path.display())))?;
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
@@ -170,6 +186,9 @@ pub fn replay(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let classifier: Arc<Classifier> = engine.classifier().clone();
+    let next: Option<(Arc<Classifier>, truceline_engine::Timestamp)> = engine
+        .scheduled_amendment()
+        .map(|(next, at)| (next.clone(), at));
     let (work_tx, work_rx) = crossbeam_channel::bounded::<(u64, Vec<u8>, u64)>(threads * 2);
     let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, ClassifiedChunk, u64)>(threads * 2);
     // Buffers and chunks go back to be reused: fewer page faults, steady memory.
@@ -188,13 +207,18 @@ pub fn replay(
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let reader = scope.spawn(move || read_chunks(input, work_tx, free_buffer_rx));
         for _ in 0..threads {
-            let (work_rx, done_tx, classifier) =
-                (work_rx.clone(), done_tx.clone(), classifier.clone());
+            let (work_rx, done_tx, classifier, next) = (
+                work_rx.clone(),
+                done_tx.clone(),
+                classifier.clone(),
+                next.clone(),
+            );
             let (free_buffer_tx, free_chunk_rx) = (free_buffer_tx.clone(), free_chunk_rx.clone());
             scope.spawn(move || {
                 for (seq, bytes, first_line) in work_rx {
                     let mut chunk = free_chunk_rx.try_recv().unwrap_or_default();
-                    classify_chunk_into(&classifier, &bytes, first_line, &mut chunk);
+                    let next = next.as_ref().map(|(c, at)| (&**c, *at));
+                    classify_chunk_amended_into(&classifier, next, &bytes, first_line, &mut chunk);
                     let size = bytes.len() as u64;
                     let _ = free_buffer_tx.try_send(bytes);
                     if done_tx.send((seq, chunk, size)).is_err() {

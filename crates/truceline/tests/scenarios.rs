@@ -76,8 +76,28 @@ fn run_replay(dir: &Path, extra: &[&std::ffi::OsStr]) -> std::process::Output {
         .expect("the truceline binary runs")
 }
 
+/// The words of the scenario's `args` file, a word naming a file or folder of the scenario
+/// made its path (as shared/tools/conformance does).
+fn scenario_args(dir: &Path) -> Vec<std::ffi::OsString> {
+    let Ok(text) = std::fs::read_to_string(dir.join("args")) else {
+        return Vec::new();
+    };
+    text.split_whitespace()
+        .map(|word| {
+            let path = dir.join(word);
+            if path.exists() {
+                path.into_os_string()
+            } else {
+                word.into()
+            }
+        })
+        .collect()
+}
+
 fn check_scenario(dir: &Path) -> Result<(), String> {
-    let output = run_replay(dir, &[]);
+    let args = scenario_args(dir);
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let output = run_replay(dir, &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("panicked") {
         return Err(format!("panicked: {stderr}"));

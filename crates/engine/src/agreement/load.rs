@@ -295,7 +295,6 @@ impl AgreementSource {
             if rules.iter().any(|r| r.id == raw.id) {
                 return Err(resolver.fail(RuleProblem::IdUsedTwice));
             }
-            let _ = &raw.description;
             let rule = resolver.rule(raw)?;
             rules.push(rule);
         }
@@ -553,6 +552,7 @@ impl RuleResolver<'_> {
         }
         Ok(Rule {
             id: raw.id.clone(),
+            description: raw.description.clone(),
             kind,
             active_from,
             active_until,

@@ -172,6 +172,9 @@ impl RuleKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub id: String,
+    /// Free text; kept because an amendment that changes only it still changes the rule
+    /// (spec/negotiation.md: a rule is changed when any of its keys differs).
+    pub description: Option<String>,
     pub kind: RuleKind,
     /// Inclusive.
     pub active_from: Option<Timestamp>,
@@ -235,6 +238,7 @@ impl From<LoadError> for AgreementError {
 
 // ---- the TOML document as written ------------------------------------------------------
 
+mod compare;
 mod load;
 
 pub use load::AgreementSource;

@@ -140,6 +140,9 @@ pub struct Engine {
     separation_of_rule: Vec<Option<usize>>,
     separations: Vec<Separation>,
     scratch_bits: Vec<u64>,
+    /// A version due to enter into force at `amend_at` ([`amend::NEVER`] when none).
+    amendment: Option<Arc<Classifier>>,
+    amend_at: Timestamp,
 }
 
 #[derive(Debug)]
@@ -272,6 +275,8 @@ impl Engine {
             separation_of_rule,
             separations,
             scratch_bits: vec![0; predicate_words],
+            amendment: None,
+            amend_at: amend::NEVER,
             classifier,
         }
     }
@@ -326,7 +331,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), ApplyError> {
         let mut hits = Vec::new();
-        let (party, category) = self.classifier.classify(report, &mut hits)?;
+        let (party, category) = self.classifier_for(report.t).classify(report, &mut hits)?;
         self.apply(
             &ReportRef {
                 t: report.t,
@@ -350,21 +355,29 @@ impl Engine {
         reports: impl IntoIterator<Item = ReportRef<'a>>,
     ) -> Result<(), (usize, ApplyError)> {
         let mut last = self.last_t;
-        let mut new_units: FxHashMap<&'a str, (PartyIndex, CategoryIndex)> = FxHashMap::default();
+        // Compared by id, not index: a batch may span a new version's entry into force,
+        // and indices are per version.
+        let mut new_units: FxHashMap<&'a str, (&str, &str)> = FxHashMap::default();
         for (i, report) in reports.into_iter().enumerate() {
             self.check_order(last, &report).map_err(|e| (i, e))?;
             last = Some(report.t);
             let known = self
                 .unit(report.unit)
-                .map(|u| (u.party, u.category))
+                .map(|u| {
+                    (
+                        &*self.names.parties[usize::from(u.party)],
+                        &*self.names.categories[usize::from(u.category)],
+                    )
+                })
                 .or_else(|| new_units.get(report.unit).copied());
+            let now = self.force_names(&report);
             match known {
-                Some(was) => self.check_same_force(was, &report).map_err(|e| (i, e))?,
+                Some(was) => check_same_force_names(was, now, report.unit).map_err(|e| (i, e))?,
                 None => {
                     if self.units.len() + new_units.len() >= MAX_UNITS {
                         return Err((i, self.too_many_units(&report)));
                     }
-                    new_units.insert(report.unit, (report.party, report.category));
+                    new_units.insert(report.unit, now);
                 }
             }
         }
@@ -403,6 +416,22 @@ impl Engine {
         Ok(())
     }
 
+    /// As [`Self::check_same_force`], for a report classified under the version due to
+    /// enter into force: by id.
+    fn check_force_across(&self, report: &ReportRef) -> Result<(), ApplyError> {
+        match self.unit(report.unit) {
+            Some(u) => check_same_force_names(
+                (
+                    &self.names.parties[usize::from(u.party)],
+                    &self.names.categories[usize::from(u.category)],
+                ),
+                self.force_names(report),
+                report.unit,
+            ),
+            None => Ok(()),
+        }
+    }
+
     fn too_many_units(&self, report: &ReportRef) -> ApplyError {
         ApplyError::TooManyUnits {
             unit: report.unit.to_owned(),
@@ -414,6 +443,12 @@ impl Engine {
     /// On error nothing has changed.
     pub fn apply(&mut self, report: &ReportRef, events: &mut Vec<Event>) -> Result<(), ApplyError> {
         self.check_order(self.last_t, report)?;
+        if self.amend_at <= report.t {
+            // The report was classified under the new version: enter it into force first,
+            // so that the unit is looked up with the new version's indices.
+            self.check_force_across(report)?;
+            self.enter_into_force(events);
+        }
         let unit = self.unit_for(report)?;
         self.advance_to(report.t, events);
         self.last_t = Some(report.t);
@@ -480,6 +515,29 @@ impl Engine {
     }
 }
 
+/// A unit's party and category never change, compared by id (`was`, then `now`).
+fn check_same_force_names(
+    was: (&str, &str),
+    now: (&str, &str),
+    unit: &str,
+) -> Result<(), ApplyError> {
+    if was.0 != now.0 {
+        return Err(ApplyError::PartyChanged {
+            unit: unit.to_owned(),
+            from: was.0.to_owned(),
+            to: now.0.to_owned(),
+        });
+    }
+    if was.1 != now.1 {
+        return Err(ApplyError::CategoryChanged {
+            unit: unit.to_owned(),
+            from: was.1.to_owned(),
+            to: now.1.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -490,6 +548,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+mod amend;
 mod events;
 mod queries;
 mod rules;

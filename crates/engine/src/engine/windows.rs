@@ -4,14 +4,20 @@
 use super::*;
 
 impl Engine {
-    /// True when a rule window opens or closes at or before `t` that is not applied yet.
+    /// True when a rule window opens or closes, or a new version enters into force, at or
+    /// before `t`, and is not applied yet.
     #[inline]
     pub(crate) fn window_due(&self, t: Timestamp) -> bool {
-        self.next_instant < self.instants.len() && self.instants[self.next_instant] <= t
+        self.amend_at <= t
+            || self.next_instant < self.instants.len() && self.instants[self.next_instant] <= t
     }
 
-    /// Applies every rule window that opens or closes at or before `t` (spec/engine.md 4).
+    /// Applies every rule window that opens or closes at or before `t` (spec/engine.md 4),
+    /// and a new version of the agreement due at or before `t`.
     pub fn advance_to(&mut self, t: Timestamp, events: &mut Vec<Event>) {
+        if self.amend_at <= t {
+            self.enter_into_force(events);
+        }
         while self.next_instant < self.instants.len() && self.instants[self.next_instant] <= t {
             let instant = self.instants[self.next_instant];
             self.next_instant += 1;
@@ -23,11 +29,14 @@ impl Engine {
         let agreement = self.classifier.agreement.clone();
         for (r, rule) in agreement.rules.iter().enumerate() {
             if rule.active_from == Some(instant) {
-                self.active[r] = true;
-                self.open_rule(r as RuleIndex, instant, events);
+                // Already active only when an amendment at this instant opened it.
+                if !self.active[r] {
+                    self.active[r] = true;
+                    self.open_rule(r as RuleIndex, instant, events);
+                }
             } else if rule.active_until == Some(instant) {
                 self.active[r] = false;
-                self.close_rule(r as RuleIndex, instant, events);
+                self.close_rule(r as RuleIndex, instant, ClearReason::RuleInactive, events);
             }
         }
     }
@@ -97,7 +106,14 @@ impl Engine {
         }
     }
 
-    pub(super) fn close_rule(&mut self, rule: RuleIndex, t: Timestamp, events: &mut Vec<Event>) {
+    /// Clears every breach of `rule` open now, each with `reason`.
+    pub(super) fn close_rule(
+        &mut self,
+        rule: RuleIndex,
+        t: Timestamp,
+        reason: ClearReason,
+        events: &mut Vec<Event>,
+    ) {
         let r = rule as usize;
         let agreement = self.classifier.agreement.clone();
         let mut closing = Vec::new();
@@ -142,7 +158,7 @@ impl Engine {
             }
         }
         for mut event in closing {
-            event.reason = Some(ClearReason::RuleInactive);
+            event.reason = Some(reason);
             events.push(event);
         }
     }
