@@ -135,6 +135,30 @@ pub enum RuleProblem {
     Time { key: &'static str, error: TimeError },
     #[error("active_from ({from}) must be before active_until ({until})")]
     EmptyWindow { from: Timestamp, until: Timestamp },
+    #[error("`active_after` names phase {phase:?}, which [[phases]] does not declare")]
+    UnknownPhase { phase: String },
+    #[error("a rule starts either at `active_from` or `active_after` a phase, not both")]
+    TwoStarts,
+    #[error("`active_after.delay_minutes` must be 0 to {max}, not {minutes}")]
+    PhaseDelay { minutes: i64, max: i64 },
+}
+
+/// Why a phase's certification cannot be applied (spec: docs/agreement-format.md, phases).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhaseError {
+    #[error("phase {phase:?} is not declared in agreement {agreement:?}")]
+    UnknownPhase { phase: String, agreement: String },
+    #[error("phase {phase:?} was already certified complete at {at}")]
+    AlreadyCertified { phase: String, at: Timestamp },
+    #[error(
+        "rule {rule:?} would open at {opens}, not after the last report applied ({last}): \
+         a certification takes effect only forward in time"
+    )]
+    NotAfterLastReport {
+        rule: String,
+        opens: Timestamp,
+        last: Timestamp,
+    },
 }
 
 /// What is wrong with one feature of the geometry file.

@@ -34,7 +34,8 @@ pub use batch::{
 pub use classifier::SharingPlan;
 pub use engine::{Classifier, Engine, Hit, ReportRef, UnitView};
 pub use error::{
-    AmendError, ApplyError, FeatureProblem, LoadError, Problem, ReportError, RuleProblem,
+    AmendError, ApplyError, FeatureProblem, LoadError, PhaseError, Problem, ReportError,
+    RuleProblem,
 };
 pub use event::{ClearReason, Event, EventKind};
 pub use report::{parse_report, RawReport, ReportReader};

@@ -237,6 +237,7 @@ async fn map(State(s): State<Arc<ConsoleState>>, _who: Principal) -> Json<Value>
     let mut rules = Vec::new();
     for r in &a.rules {
         let window = json!({"active_from": r.active_from.map(|t| t.to_string()),
+                            "active_after": r.active_after.map(|s| json!({"phase": a.phases[usize::from(s.phase)].id, "delay_minutes": s.delay_minutes})),
                             "active_until": r.active_until.map(|t| t.to_string())});
         let (feature, detail) = match &r.kind {
             RuleKind::Exclusion { zone, .. } => (Some(*zone as usize), json!({})),

@@ -145,7 +145,15 @@ pub fn describe(agreement: &Agreement, out: &mut impl Write) -> io::Result<()> {
                 ))
             ),
         };
-        let window = match (rule.active_from, rule.active_until) {
+        let start = rule.active_after.map(|after| {
+            let phase = &agreement.phases[usize::from(after.phase)].id;
+            match after.delay_minutes {
+                0 => format!("phase {phase} certified"),
+                m => format!("phase {phase} certified + {m} min"),
+            }
+        });
+        let from = rule.active_from.map(|from| from.to_string()).or(start);
+        let window = match (from, rule.active_until) {
             (None, None) => "always".to_string(),
             (Some(from), None) => format!("from {from}"),
             (None, Some(until)) => format!("until {until}"),

@@ -1,6 +1,7 @@
 //! The `truceline` binary: command-line parsing, file I/O and wiring of the library crates.
 //! Nothing here decides compliance or builds the ledger; see ARCHITECTURE.md.
 
+mod certifications;
 mod check;
 mod draft;
 mod exit;

@@ -46,6 +46,11 @@ pub struct Args {
     /// The instant the `--amend` version enters into force (RFC 3339 UTC).
     #[arg(long, requires = "amend", value_name = "TIME")]
     pub at: Option<String>,
+    /// The mediator's certifications that phases are complete, JSON Lines of
+    /// `{"phase", "t"}`: the rules `active_after` a phase start its delay after `t`
+    /// (docs/agreement-format.md, phases).
+    #[arg(long, value_name = "FILE")]
+    pub certifications: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +98,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         engine
             .schedule_amendment(next, at)
             .map_err(|err| bad_input(format!("{}: {err}", path.display())))?;
+    }
+    if let Some(path) = &args.certifications {
+        crate::certifications::apply(path, &mut engine)?;
     }
     let threads = args
         .threads

@@ -30,6 +30,14 @@ impl Agreement {
             && a.description == b.description
             && a.active_from == b.active_from
             && a.active_until == b.active_until
+            && match (a.active_after, b.active_after) {
+                (None, None) => true,
+                (Some(x), Some(y)) => {
+                    self.phases[usize::from(x.phase)].id == other.phases[usize::from(y.phase)].id
+                        && x.delay_minutes == y.delay_minutes
+                }
+                _ => false,
+            }
             && match (&a.kind, &b.kind) {
                 (
                     RuleKind::Exclusion { zone, forces },

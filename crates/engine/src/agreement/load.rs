@@ -13,6 +13,8 @@ struct Document {
     #[serde(default)]
     categories: Vec<Spanned<CategoryDoc>>,
     #[serde(default)]
+    phases: Vec<Spanned<PhaseDoc>>,
+    #[serde(default)]
     rules: Vec<Spanned<RuleDoc>>,
     /// The server's deconfliction settings (lead times, buffers, deadlines, redaction). The
     /// engine does not use them; the server's `policy` module reads and validates them.
@@ -46,6 +48,21 @@ struct CategoryDoc {
     symbol: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhaseDoc {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhaseStartDoc {
+    phase: String,
+    #[serde(default)]
+    delay_minutes: i64,
+}
+
 /// Every key any rule kind takes; which ones a kind needs is checked by hand so that the
 /// message can say "a cap rule needs `max`" rather than a generic serde error.
 #[derive(Deserialize)]
@@ -64,6 +81,7 @@ struct RuleDoc {
     max: Option<i64>,
     min_km: Option<f64>,
     active_from: Option<String>,
+    active_after: Option<PhaseStartDoc>,
     active_until: Option<String>,
 }
 
@@ -255,6 +273,30 @@ impl AgreementSource {
             })
             .collect::<Result<_, _>>()?;
 
+        let phase_index = self.index_ids(
+            &self.doc.phases,
+            "phase",
+            "phases",
+            limits::MAX_PHASES,
+            |p| &p.id,
+            |id| {
+                id.len() <= 64
+                    && id.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                    })
+            },
+            "1 to 64 characters of a-z, 0-9, _ and -",
+        )?;
+        let phases: Vec<Phase> = self
+            .doc
+            .phases
+            .iter()
+            .map(|p| Phase {
+                id: p.get_ref().id.clone(),
+                name: p.get_ref().name.clone(),
+            })
+            .collect();
+
         let feature_index: HashMap<&str, FeatureIndex> = features
             .iter()
             .enumerate()
@@ -281,6 +323,7 @@ impl AgreementSource {
                 rule_id: &raw.id,
                 parties: &party_index,
                 categories: &category_index,
+                phases: &phase_index,
                 features: &feature_index,
                 feature_list: &features,
             };
@@ -305,6 +348,7 @@ impl AgreementSource {
             version: *header.version.get_ref() as u32,
             parties,
             categories,
+            phases,
             features,
             rules,
         })
@@ -325,6 +369,7 @@ struct RuleResolver<'a> {
     rule_id: &'a str,
     parties: &'a HashMap<String, PartyIndex>,
     categories: &'a HashMap<String, CategoryIndex>,
+    phases: &'a HashMap<String, PhaseIndex>,
     features: &'a HashMap<&'a str, FeatureIndex>,
     feature_list: &'a [Feature],
 }
@@ -545,6 +590,27 @@ impl RuleResolver<'_> {
         };
         let active_from = self.instant(&raw.active_from, "active_from")?;
         let active_until = self.instant(&raw.active_until, "active_until")?;
+        let active_after = match &raw.active_after {
+            None => None,
+            Some(_) if active_from.is_some() => return Err(self.fail(RuleProblem::TwoStarts)),
+            Some(start) => {
+                let phase = *self.phases.get(&start.phase).ok_or_else(|| {
+                    self.fail(RuleProblem::UnknownPhase {
+                        phase: start.phase.clone(),
+                    })
+                })?;
+                if !(0..=limits::MAX_PHASE_DELAY_MINUTES).contains(&start.delay_minutes) {
+                    return Err(self.fail(RuleProblem::PhaseDelay {
+                        minutes: start.delay_minutes,
+                        max: limits::MAX_PHASE_DELAY_MINUTES,
+                    }));
+                }
+                Some(PhaseStart {
+                    phase,
+                    delay_minutes: start.delay_minutes as u32,
+                })
+            }
+        };
         if let (Some(from), Some(until)) = (active_from, active_until) {
             if from >= until {
                 return Err(self.fail(RuleProblem::EmptyWindow { from, until }));
@@ -555,6 +621,7 @@ impl RuleResolver<'_> {
             description: raw.description.clone(),
             kind,
             active_from,
+            active_after,
             active_until,
             line: self.source.line(self.at),
         })

@@ -30,6 +30,9 @@ pub mod limits {
     pub const MAX_LANGUAGE_TAG_CHARS: usize = 16;
     /// Names in other languages on one feature.
     pub const MAX_NAMES_PER_FEATURE: usize = 64;
+    pub const MAX_PHASES: usize = 256;
+    /// A rule's delay after its phase is certified: a year at most.
+    pub const MAX_PHASE_DELAY_MINUTES: i64 = 366 * 24 * 60;
     /// Distances beyond half the Earth's circumference are always a mistake.
     pub const MAX_DISTANCE_KM: f64 = 20_000.0;
 }
@@ -38,6 +41,22 @@ pub type PartyIndex = u16;
 pub type CategoryIndex = u16;
 pub type FeatureIndex = u32;
 pub type RuleIndex = u32;
+pub type PhaseIndex = u16;
+
+/// A named stage of a phased withdrawal, certified complete by the mediator (a signed act)
+/// rather than by the calendar; rules may start a stated delay after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub id: String,
+    pub name: String,
+}
+
+/// A rule that starts `delay_minutes` after `phase` is certified complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseStart {
+    pub phase: PhaseIndex,
+    pub delay_minutes: u32,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -178,6 +197,9 @@ pub struct Rule {
     pub kind: RuleKind,
     /// Inclusive.
     pub active_from: Option<Timestamp>,
+    /// Instead of `active_from`: the rule starts a delay after a phase is certified; until
+    /// then it is not in force.
+    pub active_after: Option<PhaseStart>,
     /// Exclusive.
     pub active_until: Option<Timestamp>,
     /// The line of agreement.toml where the rule starts, for messages.
@@ -185,8 +207,11 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// By the calendar alone: a rule that waits for a phase is not active until the engine
+    /// knows the phase's certification ([`crate::Engine::rule_active_at`] says).
     pub fn is_active_at(&self, t: Timestamp) -> bool {
-        self.active_from.is_none_or(|from| t >= from)
+        self.active_after.is_none()
+            && self.active_from.is_none_or(|from| t >= from)
             && self.active_until.is_none_or(|until| t < until)
     }
 }
@@ -198,6 +223,7 @@ pub struct Agreement {
     pub version: u32,
     pub parties: Vec<Party>,
     pub categories: Vec<Category>,
+    pub phases: Vec<Phase>,
     pub features: Vec<Feature>,
     pub rules: Vec<Rule>,
 }

@@ -97,6 +97,7 @@ impl Engine {
         // 3. The units under the new version.
         let mut engine = Engine::with_classifier(next);
         engine.last_t = self.last_t;
+        engine.carry_certifications(self);
         let unit_map = engine.take_units(self);
         for (r, kept) in carried.iter().enumerate() {
             if let Some(nr) = *kept {
@@ -109,10 +110,11 @@ impl Engine {
         for nr in carried.iter().flatten() {
             is_carried[*nr as usize] = true;
         }
-        for (nr, rule) in new.rules.iter().enumerate() {
-            if !is_carried[nr] && rule.is_active_at(at) {
-                engine.active[nr] = true;
-                engine.open_rule(nr as RuleIndex, at, events);
+        for (nr, carried) in is_carried.into_iter().enumerate() {
+            let nr = nr as RuleIndex;
+            if !carried && engine.rule_active_at(nr, at) {
+                engine.active[nr as usize] = true;
+                engine.open_rule(nr, at, events);
             }
         }
         // 5. The new version's windows at the instant itself.

@@ -119,6 +119,10 @@ pub struct Engine {
     /// Per (party, category): the rules that apply, in agreement order.
     rules_for: Vec<Vec<RuleIndex>>,
     active: Vec<bool>,
+    /// Each rule's start: `active_from`, or the instant its phase's certification set.
+    start: Vec<Option<Timestamp>>,
+    /// The phases certified complete so far, and when (kept across an amendment).
+    certified: Vec<(Arc<str>, Timestamp)>,
     /// Window instants, sorted and unique, and how many have been applied.
     instants: Vec<Timestamp>,
     next_instant: usize,
@@ -258,8 +262,10 @@ impl Engine {
             active: agreement
                 .rules
                 .iter()
-                .map(|r| r.active_from.is_none())
+                .map(|r| r.active_from.is_none() && r.active_after.is_none())
                 .collect(),
+            start: agreement.rules.iter().map(|r| r.active_from).collect(),
+            certified: Vec::new(),
             instants,
             next_instant: 0,
             last_t: None,
@@ -550,6 +556,7 @@ impl std::fmt::Debug for Engine {
 
 mod amend;
 mod events;
+mod phases;
 mod queries;
 mod rules;
 mod windows;

@@ -28,7 +28,7 @@ impl Engine {
     pub(super) fn apply_window(&mut self, instant: Timestamp, events: &mut Vec<Event>) {
         let agreement = self.classifier.agreement.clone();
         for (r, rule) in agreement.rules.iter().enumerate() {
-            if rule.active_from == Some(instant) {
+            if self.start[r] == Some(instant) {
                 // Already active only when an amendment at this instant opened it.
                 if !self.active[r] {
                     self.active[r] = true;

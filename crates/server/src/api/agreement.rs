@@ -15,7 +15,10 @@ async fn agreement(State(s): S, _who: Principal) -> Json<Value> {
         "categories": a.categories.iter().map(|c| json!({"id": c.id, "name": c.name, "symbol": c.symbol})).collect::<Vec<_>>(),
         "features": a.features.iter().map(|f| json!({"id": f.id, "name": f.name, "geometry": f.geometry_json})).collect::<Vec<_>>(),
         "rules": a.rules.iter().map(|r| json!({"id": r.id, "kind": r.kind.name(),
-            "active_from": r.active_from.map(|t| t.to_string()), "active_until": r.active_until.map(|t| t.to_string())})).collect::<Vec<_>>(),
+            "active_from": r.active_from.map(|t| t.to_string()),
+            "active_after": r.active_after.map(|s| json!({"phase": a.phases[usize::from(s.phase)].id, "delay_minutes": s.delay_minutes})),
+            "active_until": r.active_until.map(|t| t.to_string())})).collect::<Vec<_>>(),
+        "phases": a.phases.iter().map(|p| json!({"id": p.id, "name": p.name})).collect::<Vec<_>>(),
         "notices": s.mech.policy(),
     }))
 }

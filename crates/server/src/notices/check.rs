@@ -130,6 +130,8 @@ impl Checker<'_> {
         let party_ix = a.parties.iter().position(|p| p.id == party);
         let mut conflicts = Vec::new();
         for rule in &a.rules {
+            // A rule waiting for a phase's certification may start at any moment, so it
+            // is checked as if in force: a false alarm costs less than a missed conflict.
             let active = rule.active_from.is_none_or(|f| f.0 / 1_000_000 < until)
                 && rule.active_until.is_none_or(|u| u.0 / 1_000_000 > from);
             if !active || party_ix.is_none() {
