@@ -113,6 +113,9 @@ pub struct GapReport {
     pub rules: Vec<Keyed>,
     pub parties: Vec<Keyed>,
     pub categories: Vec<Keyed>,
+    /// The `[[phases]]` a phased withdrawal runs on (docs/agreement-format.md), with the
+    /// same shape as `parties`: only those not the same.
+    pub phases: Vec<Keyed>,
     pub summary: Summary,
 }
 
@@ -168,6 +171,10 @@ pub fn diff(a: &Draft, b: &Draft) -> GapReport {
         .into_iter()
         .filter(|k| k.status != Status::Same)
         .collect();
+    let phases = keyed(a.tables("phases"), b.tables("phases"))
+        .into_iter()
+        .filter(|k| k.status != Status::Same)
+        .collect();
     let disputed: f64 = zones.iter().map(|z| z.only_a_km2 + z.only_b_km2).sum();
     let summary = Summary {
         disputed_km2: round(disputed, 1e-4),
@@ -183,6 +190,7 @@ pub fn diff(a: &Draft, b: &Draft) -> GapReport {
         rules,
         parties,
         categories,
+        phases,
         summary,
     }
 }

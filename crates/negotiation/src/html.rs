@@ -256,13 +256,14 @@ svg{{width:100%;height:auto;border:1px solid #ddd;background:#fafafa}}.zone{{bre
     let s = &report.summary;
     let _ = write!(
         out,
-        "<h2>Summary</h2><p><strong>{:.2} km²</strong> disputed (covered by one draft only); {} zone(s), {} line(s) and {} rule(s) differ; {} party and {} category difference(s).</p>",
+        "<h2>Summary</h2><p><strong>{:.2} km²</strong> disputed (covered by one draft only); {} zone(s), {} line(s) and {} rule(s) differ; {} party, {} category and {} phase difference(s).</p>",
         s.disputed_km2,
         s.zones_changed,
         s.lines_changed,
         s.rules_changed,
         report.parties.len(),
-        report.categories.len()
+        report.categories.len(),
+        report.phases.len()
     );
     let all_zones: Vec<usize> = (0..report.zones.len()).collect();
     let all_lines: Vec<usize> = (0..report.lines.len()).collect();
@@ -329,6 +330,7 @@ svg{{width:100%;height:auto;border:1px solid #ddd;background:#fafafa}}.zone{{bre
     keyed_table(&mut out, "Rules", &report.rules);
     keyed_table(&mut out, "Parties", &report.parties);
     keyed_table(&mut out, "Categories", &report.categories);
+    keyed_table(&mut out, "Phases", &report.phases);
     out.push_str("<p><small>Areas on the sphere of radius 6,371,008.8 m; offsets are Hausdorff distances, great-circle. Made by truceline draft diff.</small></p></body></html>\n");
     out
 }

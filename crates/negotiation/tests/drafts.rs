@@ -65,3 +65,29 @@ fn bad_drafts_are_refused_with_the_loaders_file_and_line() {
         assert!(err.to_string().starts_with("z.geojson"), "{err}");
     }
 }
+
+#[test]
+fn phases_and_a_rule_after_a_phase_are_compared_key_by_key() {
+    let phased = |name: &str, delay: u32| {
+        TOML.replace(
+            "[[rules]]",
+            &format!("[[phases]]\nid = \"w1\"\nname = \"{name}\"\n[[rules]]"),
+        )
+        .replace(
+            "min_km = 25\n",
+            &format!("min_km = 25\nactive_after = {{ phase = \"w1\", delay_minutes = {delay} }}\n"),
+        )
+    };
+    let a = load(&phased("First withdrawal", 60), ZONES).unwrap();
+    let b = load(&phased("First withdrawal, armour", 1440), ZONES).unwrap();
+    let report = diff(&a, &b);
+    assert_eq!(report.phases.len(), 1);
+    assert_eq!(report.phases[0].id, "w1");
+    assert_eq!(report.phases[0].changes[0].key, "name");
+    assert_eq!(report.summary.rules_changed, 1);
+    let change = &report.rules[0].changes[0];
+    assert_eq!(change.key, "active_after");
+    assert_eq!(change.b["delay_minutes"], 1440);
+    // The same phases: none listed, as for parties and categories.
+    assert!(diff(&a, &a).phases.is_empty());
+}
