@@ -114,7 +114,9 @@ pub struct GapReport {
     pub parties: Vec<Keyed>,
     pub categories: Vec<Keyed>,
     /// The `[[phases]]` a phased withdrawal runs on (docs/agreement-format.md), with the
-    /// same shape as `parties`: only those not the same.
+    /// same shape as `parties`: only those not the same. Left out of the JSON when empty,
+    /// so that a report on drafts without phases has exactly the contract's keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<Keyed>,
     pub summary: Summary,
 }
