@@ -9,10 +9,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod support;
+
 use proptest::prelude::*;
-use truceline_engine::{
-    AgreementSource, AmendError, Classifier, Engine, Event, RawReport, Timestamp,
-};
+use support::{apply_all, at_minutes, reports};
+use truceline_engine::{AgreementSource, AmendError, Classifier, Engine, Event, Timestamp};
 
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
 
@@ -24,40 +25,6 @@ fn load(dir: &str) -> Arc<Classifier> {
         .build(&zones, "zones.geojson")
         .unwrap();
     Arc::new(Classifier::new(Arc::new(agreement)))
-}
-
-/// (minutes after 00:00, unit, lon step, lat step, count): units 0-2 are A's, 3-5 B's, on
-/// a grid over the scenarios' box and beyond it.
-fn reports() -> impl Strategy<Value = Vec<(i64, usize, u8, u8, u64)>> {
-    prop::collection::vec((0i64..5, 0usize..6, 0u8..12, 0u8..6, 0u64..5), 1..60).prop_map(
-        |mut steps| {
-            // Minutes accumulate so that reports are in time order.
-            let mut t = 0;
-            for step in &mut steps {
-                t += step.0 * 3;
-                step.0 = t;
-            }
-            steps
-        },
-    )
-}
-
-fn apply_all(engine: &mut Engine, steps: &[(i64, usize, u8, u8, u64)]) -> Vec<Event> {
-    let mut events = Vec::new();
-    for &(minutes, unit, x, y, count) in steps {
-        let name = format!("u{unit}");
-        let report = RawReport {
-            t: Timestamp::from_unix_seconds(1_767_225_600 + minutes * 60),
-            unit: name.as_str().into(),
-            party: if unit < 3 { "A" } else { "B" }.into(),
-            category: if unit % 2 == 0 { "inf" } else { "tank" }.into(),
-            count,
-            lon: 34.95 + f64::from(x) * 0.05,
-            lat: 33.02 + f64::from(y) * 0.04,
-        };
-        engine.apply_raw(&report, &mut events).unwrap();
-    }
-    events
 }
 
 /// What a breach is, without its time or measures.
@@ -88,29 +55,29 @@ const PAIRS: [(&str, &str); 4] = [
 proptest! {
     #[test]
     fn amending_to_the_same_version_changes_nothing(
-        steps in reports(),
+        steps in reports(5),
         pair in 0usize..4,
-        at_minutes in 0i64..300,
+        amend_minutes in 0i64..300,
     ) {
         let old = load(&format!("{SCENARIOS}/{}", PAIRS[pair].0));
         let mut plain = Engine::with_classifier(old.clone());
         let mut amended = Engine::with_classifier(old.clone());
         amended
-            .schedule_amendment(load(&format!("{SCENARIOS}/{}", PAIRS[pair].0)), Timestamp::from_unix_seconds(1_767_225_600 + at_minutes * 60))
+            .schedule_amendment(load(&format!("{SCENARIOS}/{}", PAIRS[pair].0)), at_minutes(amend_minutes))
             .unwrap();
         prop_assert_eq!(apply_all(&mut plain, &steps), apply_all(&mut amended, &steps));
     }
 
     #[test]
     fn after_the_instant_open_breaches_are_the_new_versions_own(
-        steps in reports(),
+        steps in reports(5),
         pair in 0usize..4,
-        at_minutes in 0i64..300,
+        amend_minutes in 0i64..300,
     ) {
         let (old_dir, new_dir) = PAIRS[pair];
         let new = load(&format!("{SCENARIOS}/{new_dir}"));
         let mut amended = Engine::with_classifier(load(&format!("{SCENARIOS}/{old_dir}")));
-        let at = Timestamp::from_unix_seconds(1_767_225_600 + at_minutes * 60);
+        let at = at_minutes(amend_minutes);
         amended.schedule_amendment(new.clone(), at).unwrap();
         apply_all(&mut amended, &steps);
         let last = amended.last_report_time().unwrap();

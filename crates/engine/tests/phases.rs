@@ -8,14 +8,15 @@
 
 use std::sync::Arc;
 
+mod support;
+
 use proptest::prelude::*;
+use support::{apply_all, at_minutes, reports};
 use truceline_engine::{
-    AgreementSource, Classifier, Engine, Event, LoadError, PhaseError, Problem, RawReport,
-    RuleProblem, Timestamp,
+    AgreementSource, Classifier, Engine, LoadError, PhaseError, Problem, RuleProblem,
 };
 
 const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
-const T0: i64 = 1_767_225_600;
 
 /// The cap-lowered scenario's agreement with `start` put into its first rule and, when
 /// `phases`, a `[[phases]]` table.
@@ -43,46 +44,10 @@ fn load(toml: &str) -> Result<Arc<Classifier>, LoadError> {
     Ok(Arc::new(Classifier::new(Arc::new(agreement))))
 }
 
-fn at_minutes(minutes: i64) -> Timestamp {
-    Timestamp::from_unix_seconds(T0 + minutes * 60)
-}
-
-/// (minutes after T0, unit, lon step, lat step, count), in time order.
-fn reports() -> impl Strategy<Value = Vec<(i64, usize, u8, u8, u64)>> {
-    prop::collection::vec((0i64..5, 0usize..6, 0u8..12, 0u8..6, 0u64..40), 1..60).prop_map(
-        |mut steps| {
-            let mut t = 0;
-            for step in &mut steps {
-                t += step.0 * 3;
-                step.0 = t;
-            }
-            steps
-        },
-    )
-}
-
-fn apply_all(engine: &mut Engine, steps: &[(i64, usize, u8, u8, u64)]) -> Vec<Event> {
-    let mut events = Vec::new();
-    for &(minutes, unit, x, y, count) in steps {
-        let name = format!("u{unit}");
-        let report = RawReport {
-            t: at_minutes(minutes),
-            unit: name.as_str().into(),
-            party: if unit < 3 { "A" } else { "B" }.into(),
-            category: if unit % 2 == 0 { "inf" } else { "tank" }.into(),
-            count,
-            lon: 34.95 + f64::from(x) * 0.05,
-            lat: 33.02 + f64::from(y) * 0.04,
-        };
-        engine.apply_raw(&report, &mut events).unwrap();
-    }
-    events
-}
-
 proptest! {
     #[test]
     fn a_certified_phase_is_the_calendar_from_its_instant_plus_delay(
-        steps in reports(),
+        steps in reports(40),
         certified_minutes in 0i64..300,
         delay_minutes in 0i64..120,
         until in prop::option::of(0i64..400),
@@ -106,7 +71,7 @@ proptest! {
 
     #[test]
     fn an_amendment_keeps_the_certifications_made(
-        steps in reports(),
+        steps in reports(40),
         certified_minutes in 0i64..100,
         amend_minutes in 0i64..300,
     ) {
