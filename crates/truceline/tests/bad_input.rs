@@ -90,3 +90,39 @@ fn check_reads_a_fifo_or_dev_zero_only_up_to_the_limit() {
     );
     assert!(writer.join().unwrap() < 64 << 20);
 }
+
+#[test]
+fn replay_refuses_a_bad_certification_naming_the_file_and_line_and_writes_nothing() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/scenarios/phase-certified"
+    );
+    let s = Scratch::new("certifications");
+    let cases = [
+        ("{\"phase\":\"withdrawal-1\",\"t\":\"2026-01-01T00:30:00Z\"}\n\n{\"phase\":\"withdrawal-1\",\"t\":\"2026-01-01T00:40:00Z\"}\n", ":3: phase \"withdrawal-1\" was already certified complete"),
+        ("{\"phase\":\"withdrawal-9\",\"t\":\"2026-01-01T00:30:00Z\"}\n", ":1: phase \"withdrawal-9\" is not declared"),
+        ("{\"phase\":\"withdrawal-1\",\"t\":\"yesterday\"}\n", ":1: `t` \"yesterday\""),
+        ("{\"phase\":\"withdrawal-1\",\"t\":\"2026-01-01T00:30:00Z\",\"by\":\"M\"}\n", ":1: unknown field `by`"),
+    ];
+    for (text, expected) in cases {
+        let certifications = s.0.join("certifications.jsonl");
+        std::fs::write(&certifications, text).unwrap();
+        let out_file = s.0.join("events.jsonl");
+        let out = Command::new(env!("CARGO_BIN_EXE_truceline"))
+            .arg("replay")
+            .arg(format!("{scenario}/agreement.toml"))
+            .arg(format!("{scenario}/tracks.jsonl"))
+            .arg("--certifications")
+            .arg(&certifications)
+            .arg("--out")
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        let stderr = refused(&out);
+        assert!(
+            stderr.contains(&format!("certifications.jsonl{expected}")),
+            "{expected}: {stderr}"
+        );
+        assert!(!out_file.exists(), "no events written for a refused replay");
+    }
+}
