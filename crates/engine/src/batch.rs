@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::classifier::SharingPlan;
 use crate::engine::{Classifier, Engine, Hit, ReportRef};
+use crate::error::ApplyError;
 use crate::event::Event;
 use crate::report::ReportReader;
 use crate::time::Timestamp;
@@ -298,6 +299,27 @@ fn take(
 }
 
 impl Engine {
+    /// As [`Engine::apply`], and says what caused each event it appends (see
+    /// [`Engine::apply_chunk_attributed`]).
+    pub fn apply_attributed(
+        &mut self,
+        report: &ReportRef,
+        events: &mut Vec<Event>,
+        causes: &mut Vec<Option<PartyIndex>>,
+    ) -> Result<(), ApplyError> {
+        // The windows up to the report's time first (apply would do it too), so that
+        // their events are told apart from the report's own. A report out of order is
+        // refused by apply below; no window instant lies at or before its time that has
+        // not been applied already.
+        if self.window_due(report.t) {
+            self.advance_to(report.t, events);
+            causes.resize(events.len(), None);
+        }
+        self.apply(report, events)?;
+        causes.resize(events.len(), Some(report.party));
+        Ok(())
+    }
+
     /// As [`Engine::apply_chunk`], and says what caused each event: for `events[i]`,
     /// `causes[i]` is the party of the unit whose report made it, or `None` when a rule
     /// window's instant made it. Both vectors are appended to.
@@ -308,20 +330,11 @@ impl Engine {
         causes: &mut Vec<Option<PartyIndex>>,
     ) -> Result<(), LineError> {
         for r in &chunk.reports {
-            let report = chunk.report_ref(r);
-            // The windows up to the report's time first (apply would do it too), so that
-            // their events are told apart from the report's own. A report out of order is
-            // refused by apply below; no window instant lies at or before its time that
-            // has not been applied already.
-            if self.window_due(r.t) {
-                self.advance_to(r.t, events);
-                causes.resize(events.len(), None);
-            }
-            self.apply(&report, events).map_err(|why| LineError {
-                line: r.line,
-                message: why.to_string(),
-            })?;
-            causes.resize(events.len(), Some(r.party));
+            self.apply_attributed(&chunk.report_ref(r), events, causes)
+                .map_err(|why| LineError {
+                    line: r.line,
+                    message: why.to_string(),
+                })?;
         }
         match &chunk.error {
             Some(err) => Err(err.clone()),

@@ -165,6 +165,7 @@ fn main() {
         clock: Arc::new(SystemClock),
         max_subscribers: o.subscribers + 100,
         rebuild: false,
+        agreement_files: None,
     })
     .expect("the server opens");
 

@@ -112,6 +112,7 @@ fn main() {
         clock: clock.clone(),
         max_subscribers: 16,
         rebuild: false,
+        agreement_files: None,
     })
     .expect("the server state opens");
     // Opening replays every report batch the ledger holds into the engine.
@@ -214,7 +215,7 @@ async fn fill(
             let now = t_of(&chunk[chunk.len() - 1]) + shift;
             clock.set_ms(now);
             let prepared =
-                truceline_server::live::prepare(state.live.classifier(), body.into(), &mediator)
+                truceline_server::live::prepare(&state.live.schedule(), body.into(), &mediator)
                     .expect("the batch reads");
             let applied = state
                 .live

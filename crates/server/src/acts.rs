@@ -19,16 +19,20 @@ use crate::clock::Clock;
 use crate::incidents::IncidentDraft;
 use crate::notices::NoticeDraft;
 use crate::refusal::{DomainResult, Refusal};
+use crate::talks::{CommentAct, DraftFiling, SignAct};
 
 /// The ledger kinds of the acts a party or monitor signs itself. The server never holds
 /// their private keys (spec/ledger.md), so each of these entries is the author's own.
-pub const ACT_KINDS: [&str; 6] = [
+pub const ACT_KINDS: [&str; 9] = [
     "notice/submitted",
     "notice/answered",
     "notice/withdrawn",
     "incident/reported",
     "incident/response",
     "incident/investigating",
+    "draft/filed",
+    "draft/commented",
+    "version/signed",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,6 +75,9 @@ pub enum Act {
     Incident(IncidentDraft),
     Response(ResponseAct),
     Investigate(InvestigateAct),
+    Draft(DraftFiling),
+    Comment(CommentAct),
+    Sign(SignAct),
 }
 
 impl Act {
@@ -87,6 +94,9 @@ impl Act {
             "incident/reported" => Act::Incident(read(kind, body)?),
             "incident/response" => Act::Response(read(kind, body)?),
             "incident/investigating" => Act::Investigate(read(kind, body)?),
+            "draft/filed" => Act::Draft(read(kind, body)?),
+            "draft/commented" => Act::Comment(read(kind, body)?),
+            "version/signed" => Act::Sign(read(kind, body)?),
             _ => {
                 return Err(Refusal::invalid(format!(
                     "kind {kind:?}: one of {ACT_KINDS:?}"

@@ -10,6 +10,10 @@
 //!   of SY", with no id and no position, and the distance rounded to 100 m;
 //! - a party sees another party's relayed notice as the notices policy redacts it, never
 //!   the mediator's check or ledger indices;
+//! - the talks: the mediator sees every draft, comment and signature; a party sees its own
+//!   drafts and what the mediator shared with it, which reads as the mediator's text (the
+//!   cloak of deniability), and only its own comments and signatures; a countersigned
+//!   version is public, with every signature it rests on;
 //! - whom an item is for at all is the item's [`Audience`].
 //!
 //! [`fan_out`] turns one item into one copy per distinct view, each for exactly the
@@ -23,6 +27,7 @@ use crate::access::{Audience, Principal};
 use crate::incidents::Incident;
 use crate::notices::Notice;
 use crate::policy::{DisclosurePolicy, NoticePolicy, OtherUnit};
+use crate::talks::{DraftRecord, Talks, Version};
 
 /// The policy and the principals it decides for.
 #[derive(Debug, Clone)]
@@ -326,6 +331,64 @@ impl Disclosure {
                 (audience, v)
             })
             .collect()
+    }
+
+    /// What `who` sees of a draft, without its files, or `None` if it may not see it.
+    pub fn draft(&self, d: &DraftRecord, talks: &Talks, who: &Principal) -> Option<Value> {
+        let version = talks.version(&d.sha256);
+        let own = who.id == d.author;
+        let all = who.is_mediator();
+        if !(all || own || d.shared_with.contains(&who.id) || version.is_some()) {
+            return None;
+        }
+        let mediator = self
+            .principals
+            .iter()
+            .find(|p| p.is_mediator())
+            .map_or("", |p| p.id.as_str());
+        let signatures: Vec<&str> = talks
+            .signatures
+            .iter()
+            .filter(|s| s.sha256 == d.sha256)
+            .filter(|s| all || version.is_some() || s.party == who.id)
+            .map(|s| s.party.as_str())
+            .collect();
+        let comments: Vec<&crate::talks::Comment> = d
+            .comments
+            .iter()
+            .filter(|c| all || c.by == who.id)
+            .collect();
+        let mut v = json!({
+            "id": d.id,
+            // A text the mediator shares reads as the mediator's: nobody learns whose
+            // proposal it was.
+            "author": if all || own { d.author.as_str() } else { mediator },
+            "title": d.title,
+            "note": if all || own { d.note.as_str() } else { "" },
+            "sha256": d.sha256,
+            "filed_at": d.filed_at,
+            "signed_by": signatures,
+            "comments": comments,
+            "version": version.map(|v| json!({"in_force_at": v.in_force_at, "countersigned_at": v.countersigned_at, "entry": v.entry})),
+        });
+        if all {
+            v["shared_with"] = json!(d.shared_with);
+            v["ledger"] = json!(d.ledger);
+        }
+        Some(v)
+    }
+
+    /// A countersigned version, as everyone sees it.
+    pub fn version(&self, v: &Version) -> Value {
+        json!({
+            "sha256": v.sha256,
+            "draft": v.draft,
+            "title": v.title,
+            "in_force_at": v.in_force_at,
+            "countersigned_at": v.countersigned_at,
+            "signatures": v.signatures.iter().map(|s| json!({"party": s.party, "at": s.at, "entry": s.entry})).collect::<Vec<_>>(),
+            "entry": v.entry,
+        })
     }
 
     fn is_mediator(&self, id: &str) -> bool {

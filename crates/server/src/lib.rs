@@ -42,6 +42,7 @@ pub mod refusal;
 pub mod state;
 pub mod store;
 pub mod summary;
+pub mod talks;
 pub mod webhooks;
 
 pub use state::{AppState, Config};

@@ -31,6 +31,10 @@ pub struct Mechanism {
     pub(crate) projector: Arc<Projector>,
     pub(crate) disclosure: Arc<Disclosure>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Drafts built from their files, by hash.
+    pub(crate) talks_built: crate::talks::service::Built,
+    /// An impact over the recorded reports is being computed.
+    pub(crate) impact_running: std::sync::atomic::AtomicBool,
     ops: Mutex<()>,
 }
 
@@ -50,6 +54,8 @@ impl Mechanism {
             projector,
             disclosure,
             clock,
+            talks_built: Default::default(),
+            impact_running: Default::default(),
             ops: Mutex::new(()),
         }
     }
@@ -132,6 +138,9 @@ impl Mechanism {
             Act::Incident(d) => self.report_incident(who, d, signing),
             Act::Response(r) => self.respond(who, &r.incident, &r.text, signing),
             Act::Investigate(i) => self.investigate(who, &i.incident, &i.note, signing),
+            Act::Draft(f) => self.file_draft(who, f, signing),
+            Act::Comment(c) => self.comment_draft(who, c, signing),
+            Act::Sign(s) => self.sign_version(who, &s.draft, signing),
         }
     }
 }

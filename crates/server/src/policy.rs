@@ -248,6 +248,12 @@ const SERVER_TABLES: [&str; 3] = ["notices", "disclosure", "incidents"];
 
 /// The lines of the server's tables (`[notices]`, `[notices.*]`, `[disclosure]`,
 /// `[incidents]`) replaced by empty lines.
+/// agreement.toml without the server's own tables ([notices], [disclosure],
+/// [incidents]): what the engine reads, and what a version's hash covers.
+pub fn without_server_tables(text: &str) -> String {
+    without_notices(text)
+}
+
 fn without_notices(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut inside = false;

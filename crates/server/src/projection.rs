@@ -57,6 +57,15 @@ pub enum Change {
     Webhook {
         id: String,
     },
+    /// A draft filed, shared, commented on, signed or countersigned.
+    Draft {
+        id: String,
+        note: &'static str,
+    },
+    /// A version countersigned to enter into force: public.
+    Version {
+        sha256: String,
+    },
     /// An `engine/events` entry's events, told again when the feed was lost (live, the
     /// engine thread publishes them itself, before their entry commits).
     Events {
@@ -134,6 +143,7 @@ pub struct Book {
     pub notices: BTreeMap<String, Notice>,
     pub incidents: Incidents,
     pub hooks: crate::webhooks::Registry,
+    pub talks: crate::talks::Talks,
     /// The first ledger index not applied.
     pub next: u64,
 }
@@ -222,6 +232,23 @@ impl Projector {
                     why: e.to_string(),
                 })?;
             book.hooks.by_id.insert(h.id.clone(), h);
+        }
+        for doc in store.docs(DocKind::Draft)? {
+            let d: crate::talks::DraftRecord =
+                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
+                    kind: "draft",
+                    why: e.to_string(),
+                })?;
+            book.talks.drafts.insert(d.id.clone(), d);
+        }
+        if let Some(doc) = store.docs(DocKind::Talks)?.into_iter().next() {
+            let t: TalksDoc =
+                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
+                    kind: "talks",
+                    why: e.to_string(),
+                })?;
+            book.talks.signatures = t.signatures;
+            book.talks.versions = t.versions;
         }
         let feed_mark = store.last_feed_source()?;
         let projector = Arc::new(Projector {
@@ -338,6 +365,8 @@ impl Projector {
             crate::incidents::projection::apply(&mut book.incidents, index, entry, &self.ctx)
         } else if kind.starts_with("webhook/") {
             crate::webhooks::projection::apply(&mut book.hooks, index, entry, &self.ctx)
+        } else if kind.starts_with("draft/") || kind.starts_with("version/") {
+            crate::talks::projection::apply(&mut book.talks, index, entry, &self.ctx)
         } else {
             Ok(Vec::new())
         };
@@ -352,6 +381,8 @@ impl Projector {
         let mut notices: BTreeMap<&str, ()> = BTreeMap::new();
         let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
         let mut hooks: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut drafts: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut talks = false;
         for changes in applied {
             for c in changes {
                 match c {
@@ -364,6 +395,11 @@ impl Projector {
                     Change::Webhook { id } => {
                         hooks.insert(id, ());
                     }
+                    Change::Draft { id, .. } => {
+                        drafts.insert(id, ());
+                        talks = true;
+                    }
+                    Change::Version { .. } => talks = true,
                     Change::Escalation { .. } | Change::Events { .. } => {}
                 }
             }
@@ -396,6 +432,26 @@ impl Projector {
                 ));
             }
         }
+        for id in drafts.keys() {
+            if let Some(d) = book.talks.drafts.get(*id) {
+                out.push((
+                    DocKind::Draft,
+                    d.id.clone(),
+                    serde_json::to_string(d).unwrap_or_default(),
+                ));
+            }
+        }
+        if talks {
+            let doc = TalksDoc {
+                signatures: book.talks.signatures.clone(),
+                versions: book.talks.versions.clone(),
+            };
+            out.push((
+                DocKind::Talks,
+                "talks".to_owned(),
+                serde_json::to_string(&doc).unwrap_or_default(),
+            ));
+        }
         out
     }
 
@@ -420,6 +476,30 @@ impl Projector {
         };
         match change {
             Change::NoticeMade { .. } | Change::Webhook { .. } => Vec::new(),
+            Change::Draft { id, note } => {
+                let Some(draft) = book.talks.drafts.get(id) else {
+                    return Vec::new();
+                };
+                d.fan_out(|who| d.draft(draft, &book.talks, who))
+                    .into_iter()
+                    .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
+                    .collect()
+            }
+            Change::Version { sha256 } => {
+                let Some(v) = book.talks.version(sha256) else {
+                    return Vec::new();
+                };
+                vec![item(
+                    "version",
+                    (
+                        Audience {
+                            public: true,
+                            ..Audience::default()
+                        },
+                        d.version(v),
+                    ),
+                )]
+            }
             Change::Events { audience, events } => events
                 .iter()
                 .map(|e| item("event", (audience.clone(), e.clone())))
@@ -501,6 +581,13 @@ fn retold_events(entry: &truceline_ledger::envelope::Entry) -> Option<Change> {
         _ => Audience::ids(readers),
     };
     Some(Change::Events { audience, events })
+}
+
+/// The talks' small tables, stored as one document (drafts are stored one by one).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TalksDoc {
+    signatures: Vec<crate::talks::Signature>,
+    versions: Vec<crate::talks::Version>,
 }
 
 /// Why a scan stopped early.

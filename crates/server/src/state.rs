@@ -37,6 +37,10 @@ pub struct Config {
     pub max_subscribers: usize,
     /// Drop the projections (notices, incidents) and rebuild them from the ledger alone.
     pub rebuild: bool,
+    /// The agreement's two files as read (server tables included): the version the
+    /// mechanism runs is named by their hash (spec/negotiation.md). `None` when the
+    /// agreement came from elsewhere; the version is then unnamed.
+    pub agreement_files: Option<crate::talks::Bundle>,
 }
 
 /// The file in the data directory that holds the keys a verifier needs: each party's and
@@ -165,8 +169,21 @@ impl AppState {
             Arc::clone(&config.clock),
         ));
         let tracker = Arc::new(crate::console::Tracker::default());
+        let version_sha256 = match &config.agreement_files {
+            Some(files) => {
+                crate::talks::Bundle {
+                    agreement_toml: crate::policy::without_server_tables(&files.agreement_toml),
+                    geometry: files.geometry.clone(),
+                }
+                .build()
+                .map_err(|err| e("naming the agreement's version", &err))?
+                .sha256
+            }
+            None => String::new(),
+        };
         let (live, restored) = Live::start(
             Arc::clone(&agreement),
+            version_sha256.clone(),
             Outlets {
                 feed: Arc::clone(&feed),
                 recorder: Arc::clone(&recorder),
@@ -198,6 +215,7 @@ impl AppState {
                 "agreement": agreement.id,
                 "version": agreement.version,
                 "title": agreement.title,
+                "sha256": version_sha256,
                 "parties": agreement.parties.iter().map(|p| serde_json::json!({"id": p.id, "role": p.role.as_str()})).collect::<Vec<_>>(),
             });
             let everyone: Vec<String> = agreement

@@ -34,6 +34,10 @@ pub enum DocKind {
     Notice,
     Incident,
     Webhook,
+    /// A filed draft, with its files.
+    Draft,
+    /// The talks' signatures and versions, in one document.
+    Talks,
 }
 
 impl DocKind {
@@ -42,6 +46,8 @@ impl DocKind {
             DocKind::Notice => "notices",
             DocKind::Incident => "incidents",
             DocKind::Webhook => "webhooks",
+            DocKind::Draft => "drafts",
+            DocKind::Talks => "talks",
         }
     }
 }
@@ -80,6 +86,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS notices (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS drafts (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS talks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hook_cursors (hook TEXT PRIMARY KEY, delivered INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS projection (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
@@ -226,7 +234,7 @@ impl Store for SqliteStore {
 
     fn clear_projection(&self) -> Result<(), StoreError> {
         self.w().execute_batch(
-            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM webhooks; DELETE FROM projection; COMMIT;",
+            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM webhooks; DELETE FROM drafts; DELETE FROM talks; DELETE FROM projection; COMMIT;",
         )?;
         Ok(())
     }

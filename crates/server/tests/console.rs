@@ -58,6 +58,7 @@ impl Console {
             clock: Arc::new(ManualClock::new(1_764_547_200_000)),
             max_subscribers: 16,
             rebuild: false,
+            agreement_files: None,
         })
         .unwrap();
         Console {

@@ -39,7 +39,7 @@ fn body(minute: i64, at: (f64, f64)) -> String {
 /// Posts a batch through the live pipeline and waits until it and its events are durable.
 async fn post(state: &Arc<AppState>, text: String) {
     let prepared =
-        truceline_server::live::prepare(state.live.classifier(), Bytes::from(text), &il()).unwrap();
+        truceline_server::live::prepare(&state.live.schedule(), Bytes::from(text), &il()).unwrap();
     let applied = state.live.apply(prepared).await.unwrap();
     applied.recording.wait().unwrap();
 }

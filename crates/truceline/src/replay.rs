@@ -338,6 +338,14 @@ const EXAMPLE_ZONES: &str = include_str!("../../../examples/golan-illustrative/z
 const EXAMPLE_TRACKS: &[u8] = include_bytes!("../../../examples/golan-illustrative/tracks.jsonl");
 
 /// Loads the bundled example agreement (illustrative geometry, not the legal lines).
+/// The bundled example's two files, as the server names its version by them.
+pub fn example_files() -> truceline_server::talks::Bundle {
+    truceline_server::talks::Bundle {
+        agreement_toml: EXAMPLE_AGREEMENT.to_owned(),
+        geometry: EXAMPLE_ZONES.to_owned(),
+    }
+}
+
 pub fn example_agreement() -> anyhow::Result<Arc<truceline_engine::Agreement>> {
     let source = truceline_engine::AgreementSource::parse(
         EXAMPLE_AGREEMENT,

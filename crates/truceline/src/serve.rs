@@ -72,6 +72,7 @@ fn load_agreement(
 ) -> anyhow::Result<(
     Arc<truceline_engine::Agreement>,
     truceline_server::policy::ServerPolicy,
+    truceline_server::talks::Bundle,
 )> {
     let file = if path.is_dir() {
         path.join("agreement.toml")
@@ -91,7 +92,11 @@ fn load_agreement(
         &geometry_path.display().to_string(),
     )
     .map_err(|e| bad_input(e.to_string()))?;
-    Ok((Arc::new(agreement), policy))
+    let files = truceline_server::talks::Bundle {
+        agreement_toml: text,
+        geometry: geometry_text,
+    };
+    Ok((Arc::new(agreement), policy, files))
 }
 
 fn log_key(data: &Path, agreement_id: &str) -> anyhow::Result<SignerKey> {
@@ -131,7 +136,7 @@ async fn shutdown() {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (agreement, policy) = load_agreement(&args.agreement)?;
+    let (agreement, policy, files) = load_agreement(&args.agreement)?;
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("creating {}", args.data.display()))?;
     let keyring_path = args
@@ -172,6 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             clock: Arc::new(SystemClock),
             max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
             rebuild: args.rebuild,
+            agreement_files: Some(files),
         },
         &webhook_ca,
     )?;
@@ -252,6 +258,7 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         clock: clock.clone(),
         max_subscribers: truceline_server::state::DEFAULT_MAX_SUBSCRIBERS,
         rebuild: false,
+        agreement_files: Some(crate::replay::example_files()),
     })?;
     let rt = runtime()?;
     rt.block_on(async move {

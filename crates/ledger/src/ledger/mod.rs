@@ -102,6 +102,11 @@ impl Ledger {
         &self.shared.config.keyring
     }
 
+    /// The party id the log key authors the mediator's entries under.
+    pub fn mediator(&self) -> &str {
+        &self.shared.config.mediator
+    }
+
     /// Size of the latest checkpoint: every entry below it is durable.
     pub fn size(&self) -> u64 {
         self.view()

@@ -1,4 +1,6 @@
-//! The agreement in force, as data, with the server's notices policy.
+//! The agreement in force, as data, with the server's notices policy, the version in
+//! force (by the engine's clock: the time of the last report) and the versions before
+//! and after it.
 
 #[allow(unused_imports)]
 use super::prelude::*;
@@ -7,9 +9,39 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/v1/agreement", get(agreement))
 }
 
-async fn agreement(State(s): S, _who: Principal) -> Json<Value> {
-    let a = &s.agreement;
-    Json(json!({
+async fn agreement(State(s): S, _who: Principal) -> ApiResult<Json<Value>> {
+    let schedule = s.live.schedule();
+    let last = s.live.snapshot().await?.last_report_t;
+    let now = last
+        .as_deref()
+        .and_then(|t| truceline_engine::Timestamp::parse(t).ok());
+    let in_force = match now {
+        Some(t) => schedule.version_at(t),
+        None => &schedule.versions()[0],
+    };
+    let versions = s.mech.versions();
+    let history: Vec<Value> = schedule
+        .versions()
+        .iter()
+        .map(|v| {
+            let state = if std::ptr::eq(v, in_force) {
+                "in_force"
+            } else if v.from.is_some_and(|from| now.is_none_or(|t| from > t)) {
+                "due"
+            } else {
+                "superseded"
+            };
+            let countersigned = versions.iter().find(|c| c["sha256"] == v.sha256.as_str());
+            json!({
+                "sha256": v.sha256,
+                "in_force_from": v.from.map(|t| t.to_string()),
+                "state": state,
+                "countersigned": countersigned,
+            })
+        })
+        .collect();
+    let a = in_force.classifier.agreement();
+    Ok(Json(json!({
         "id": a.id, "title": a.title, "version": a.version,
         "parties": a.parties.iter().map(|p| json!({"id": p.id, "name": p.name, "role": p.role.as_str()})).collect::<Vec<_>>(),
         "categories": a.categories.iter().map(|c| json!({"id": c.id, "name": c.name, "symbol": c.symbol})).collect::<Vec<_>>(),
@@ -20,5 +52,7 @@ async fn agreement(State(s): S, _who: Principal) -> Json<Value> {
             "active_until": r.active_until.map(|t| t.to_string())})).collect::<Vec<_>>(),
         "phases": a.phases.iter().map(|p| json!({"id": p.id, "name": p.name})).collect::<Vec<_>>(),
         "notices": s.mech.policy(),
-    }))
+        "in_force": {"sha256": in_force.sha256, "from": in_force.from.map(|t| t.to_string())},
+        "history": history,
+    })))
 }

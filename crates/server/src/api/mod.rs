@@ -137,6 +137,7 @@ pub mod ledger;
 pub mod notices;
 pub mod reports;
 pub mod summary;
+pub mod talks;
 pub mod webhooks;
 
 /// The whole API: every resource's router, problem JSON for every error (413, 414 and
@@ -159,6 +160,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(summary::router())
         .merge(webhooks::router())
         .merge(ledger::router())
+        .merge(talks::router())
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(crate::error::as_problem))

@@ -14,12 +14,12 @@ async fn reports(State(s): S, who: Principal, body: Bytes) -> ApiResult<Json<Val
 /// Reads, applies and records a batch of position reports from `who`; what `POST
 /// /v1/reports` does (the demo's replay calls it in-process).
 pub async fn ingest(s: &Arc<AppState>, who: &Principal, body: Bytes) -> ApiResult<Value> {
-    let classifier = Arc::clone(s.live.classifier());
+    let schedule = s.live.schedule();
     let w = who.clone();
     let prepared = if body.len() > 64 * 1024 {
-        blocking(move || crate::live::prepare(&classifier, body, &w)).await?
+        blocking(move || crate::live::prepare(&schedule, body, &w)).await?
     } else {
-        crate::live::prepare(&classifier, body, who)?
+        crate::live::prepare(&schedule, body, who)?
     };
     let applied = s.live.apply(prepared).await?;
     // The events' feed items are committed by the feed's writer meanwhile, and the batch's

@@ -10,11 +10,13 @@ pub mod body;
 mod prepare;
 mod recorder;
 mod restore;
+pub mod versions;
 
 pub use recorder::Recording;
 
 pub use prepare::{prepare, Prepared};
-pub use restore::{RestoreError, Restored};
+pub use restore::{RestoreError, Restored, BATCH_KIND, COUNTERSIGNED_KIND};
+pub use versions::{Schedule, Scheduled, Versions};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use truceline_engine::agreement::RuleKind;
 use truceline_engine::{Agreement, Classifier, Engine, Event, Timestamp};
+use truceline_ledger::ledger::Pending;
 
 use serde_json::{json, Value};
 
@@ -70,9 +73,32 @@ pub struct Snapshot {
     pub open_breaches: Vec<Event>,
 }
 
+/// A version countersigned to enter into force at `at`, for the engine thread to schedule
+/// and then record (its `version/countersigned` entry, `body`, for everyone), so that the
+/// entry stands in the ledger among the batches where the engine took it.
+pub struct Amendment {
+    pub classifier: Arc<Classifier>,
+    pub at: Timestamp,
+    pub sha256: String,
+    pub audience: Vec<String>,
+    pub body: Value,
+}
+
+/// Why a version was not scheduled.
+#[derive(Debug, thiserror::Error)]
+pub enum AmendFailure {
+    /// The engine refused it (its instant, another version due, another agreement).
+    #[error(transparent)]
+    Refused(#[from] truceline_engine::AmendError),
+    /// The engine thread or the recorder has stopped.
+    #[error("{0}")]
+    Stopped(&'static str),
+}
+
 enum Command {
     Apply(Prepared, oneshot::Sender<Result<Applied, ApiError>>),
     Snapshot(oneshot::Sender<Snapshot>),
+    Amend(Amendment, oneshot::Sender<Result<Pending, AmendFailure>>),
 }
 
 /// What the engine thread needs to record and publish a batch's events.
@@ -86,7 +112,7 @@ pub struct Outlets {
 #[derive(Clone)]
 pub struct Live {
     tx: mpsc::Sender<Command>,
-    classifier: Arc<Classifier>,
+    versions: Arc<Versions>,
 }
 
 impl Live {
@@ -94,12 +120,14 @@ impl Live {
     /// (see [`restore`]): the server answers nobody with a state the ledger contradicts.
     pub fn start(
         agreement: Arc<Agreement>,
+        sha256: String,
         outlets: Outlets,
         tracker: Arc<Tracker>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Result<(Live, Restored), RestoreError> {
         let classifier = Arc::new(Classifier::new(agreement));
         let engine = Engine::with_classifier(Arc::clone(&classifier));
+        let versions = Arc::new(Versions::new(Schedule::single(classifier, sha256)));
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let recorder = recorder::start(Arc::clone(outlets.recorder.ledger()));
         let mut worker = Worker {
@@ -110,17 +138,31 @@ impl Live {
             clock,
             batch: 0,
             first_report_t: None,
+            versions: Arc::clone(&versions),
         };
         let restored = worker.restore()?;
         std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || worker.run(rx))
             .expect("spawn engine thread");
-        Ok((Live { tx, classifier }, restored))
+        Ok((Live { tx, versions }, restored))
     }
 
-    pub fn classifier(&self) -> &Arc<Classifier> {
-        &self.classifier
+    /// The versions the engine runs, by the instant each enters into force.
+    pub fn schedule(&self) -> Arc<Schedule> {
+        self.versions.current()
+    }
+
+    /// Schedules a countersigned version and records its entry (blocking: call it off the
+    /// async runtime). The entry's receipt comes with [`Pending::wait`].
+    pub fn amend_blocking(&self, amendment: Amendment) -> Result<Pending, AmendFailure> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .blocking_send(Command::Amend(amendment, reply))
+            .map_err(|_| AmendFailure::Stopped("the engine has stopped"))?;
+        answer
+            .blocking_recv()
+            .map_err(|_| AmendFailure::Stopped("the engine has stopped"))?
     }
 
     pub async fn apply(&self, prepared: Prepared) -> Result<Applied, ApiError> {
@@ -155,6 +197,7 @@ struct Worker {
     clock: Arc<dyn crate::clock::Clock>,
     batch: u64,
     first_report_t: Option<Timestamp>,
+    versions: Arc<Versions>,
 }
 
 /// The parties an event is about: whose forces it names.
@@ -184,6 +227,9 @@ impl Worker {
                 Command::Snapshot(reply) => {
                     let _ = reply.send(self.snapshot());
                 }
+                Command::Amend(amendment, reply) => {
+                    let _ = reply.send(self.amend(amendment));
+                }
             }
         }
     }
@@ -199,7 +245,62 @@ impl Worker {
         })
     }
 
+    /// Schedules a version in the engine (which refuses one that would not be after the
+    /// last report, or while another is due), then queues its entry among the batches.
+    fn amend(&mut self, a: Amendment) -> Result<Pending, AmendFailure> {
+        self.schedule(Arc::clone(&a.classifier), a.at, a.sha256)?;
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.recorder
+            .send(recorder::Job::Entry(recorder::EntryJob {
+                kind: COUNTERSIGNED_KIND,
+                audience: a.audience,
+                body: a.body,
+                time_ms: self.clock.now_ms().max(0) as u64,
+                reply,
+            }))
+            .map_err(|_| AmendFailure::Stopped("the batch recorder has stopped"))?;
+        answer
+            .recv()
+            .map_err(|_| AmendFailure::Stopped("the batch recorder has stopped"))?
+            .map_err(|_| AmendFailure::Stopped("the ledger refused the entry"))
+    }
+
+    /// The engine takes a version due at `at`; posters classify reports from `at` under it.
+    fn schedule(
+        &mut self,
+        classifier: Arc<Classifier>,
+        at: Timestamp,
+        sha256: String,
+    ) -> Result<(), truceline_engine::AmendError> {
+        self.engine
+            .schedule_amendment(Arc::clone(&classifier), at)?;
+        self.versions.push(at, classifier, sha256);
+        Ok(())
+    }
+
+    /// A batch classified before the schedule last changed is classified again.
+    fn reclassify_if_stale(&self, p: &mut Prepared) -> Result<(), ApiError> {
+        let schedule = self.versions.current();
+        if p.generation == schedule.generation {
+            return Ok(());
+        }
+        let agreement = self.engine.agreement();
+        let role = agreement
+            .parties
+            .iter()
+            .find(|party| party.id == p.submitter)
+            .map(|party| party.role)
+            .ok_or_else(|| ApiError::internal("the submitter is no party"))?;
+        let who = crate::access::Principal {
+            id: p.submitter.clone(),
+            role,
+        };
+        *p = prepare(&schedule, p.body.clone(), &who)?;
+        Ok(())
+    }
+
     fn apply(&mut self, p: &mut Prepared, events: &mut Vec<Event>) -> Result<Applied, ApiError> {
+        self.reclassify_if_stale(p)?;
         self.check(p)?;
         self.apply_checked(p, events)?;
         let now = self.clock.now_ms();
@@ -209,7 +310,7 @@ impl Worker {
         // order this thread hands them over: the ledger's order of batches is the engine's.
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         self.recorder
-            .send(recorder::Job {
+            .send(recorder::Job::Batch(recorder::BatchJob {
                 body: std::mem::take(&mut p.body),
                 submitter: p.submitter.clone(),
                 batch: self.batch,
@@ -219,7 +320,7 @@ impl Worker {
                 events: entries,
                 time_ms: now.max(0) as u64,
                 reply,
-            })
+            }))
             .map_err(|_| ApiError::unavailable("the batch recorder has stopped"))?;
         // The console's tracker after the events: they are on their way to the feed's
         // writer already, and the map's positions can wait for this.

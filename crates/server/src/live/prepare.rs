@@ -6,11 +6,12 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use truceline_engine::agreement::{CategoryIndex, PartyIndex, Role};
-use truceline_engine::{Classifier, Hit, ReportRef, Timestamp};
+use truceline_engine::{Hit, ReportRef, Timestamp};
 
 use crate::access::Principal;
 use crate::error::ApiError;
 
+use super::versions::Schedule;
 use super::MAX_BATCH_REPORTS;
 
 #[derive(Debug, Clone)]
@@ -36,6 +37,8 @@ pub struct Prepared {
     /// engine's state can be rebuilt from the ledger after a restart.
     pub(super) body: Bytes,
     pub(super) submitter: String,
+    /// The schedule of versions it was classified under ([`Schedule::generation`]).
+    pub(super) generation: u64,
 }
 
 impl Prepared {
@@ -68,11 +71,7 @@ impl Prepared {
 
 /// Reads and classifies JSON Lines (one object is a batch of one), refusing the whole batch
 /// at its first bad line, and reports the submitter may not make.
-pub fn prepare(
-    classifier: &Classifier,
-    body: Bytes,
-    who: &Principal,
-) -> Result<Prepared, ApiError> {
+pub fn prepare(schedule: &Schedule, body: Bytes, who: &Principal) -> Result<Prepared, ApiError> {
     let bytes: &[u8] = &body;
     if who.role == Role::Observer {
         return Err(ApiError::forbidden(
@@ -81,6 +80,7 @@ pub fn prepare(
     }
     let mut out = Prepared {
         submitter: who.id.clone(),
+        generation: schedule.generation,
         ..Prepared::default()
     };
     // One reader for the whole body: lines written alike are read by the layout the
@@ -111,7 +111,8 @@ pub fn prepare(
             )));
         }
         let hits_start = out.hits.len() as u32;
-        let (party, category) = classifier
+        let (party, category) = schedule
+            .classifier_for(report.t)
             .classify(&report, &mut out.hits)
             .map_err(|e| bad(e.to_string()))?;
         let unit_start = out.names.len() as u32;
@@ -140,7 +141,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn classifier() -> Classifier {
+    fn classifier() -> truceline_engine::Classifier {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../examples/golan-illustrative"
@@ -149,7 +150,7 @@ mod tests {
         let zones = std::fs::read_to_string(format!("{dir}/zones.geojson")).unwrap();
         let (agreement, _) =
             crate::policy::load(&text, "agreement.toml", &zones, "zones.geojson").unwrap();
-        Classifier::new(Arc::new(agreement))
+        truceline_engine::Classifier::new(Arc::new(agreement))
     }
 
     fn example_lines(n: usize) -> Vec<String> {
@@ -177,7 +178,8 @@ mod tests {
     /// counting blank lines.
     #[test]
     fn a_body_reads_as_its_lines_and_a_bad_line_is_named() {
-        let classifier = classifier();
+        let classifier = Arc::new(classifier());
+        let schedule = Schedule::single(Arc::clone(&classifier), String::new());
         let lines = example_lines(40);
         let mut body = String::new();
         let mut line_of = Vec::new();
@@ -192,7 +194,7 @@ mod tests {
                 line_no += 1;
             }
         }
-        let prepared = prepare(&classifier, Bytes::from(body), &mediator()).unwrap();
+        let prepared = prepare(&schedule, Bytes::from(body), &mediator()).unwrap();
         assert_eq!(prepared.len(), lines.len());
         for (got, line) in prepared.reports().zip(&lines) {
             let want = truceline_engine::parse_report(line.as_bytes()).unwrap();
@@ -218,7 +220,7 @@ mod tests {
                 .replace("\"count\":", "\"count\":-"),
         ] {
             let body = format!("{}\n\n{}\n{bad}\n{}\n", lines[1], lines[2], lines[3]);
-            let e = prepare(&classifier, Bytes::from(body), &mediator()).unwrap_err();
+            let e = prepare(&schedule, Bytes::from(body), &mediator()).unwrap_err();
             assert!(e.to_string().contains("line 4:"), "{bad}: {e}");
         }
     }

@@ -9,6 +9,10 @@
 //! `engine/events` entries, batch after batch in the order the engine applied them, so
 //! the ledger's order of batches is the engine's (what restoring replays). It does not
 //! wait for durability: the request that posted the batch waits for its receipts.
+//!
+//! The engine thread's other records (a version scheduled to enter into force) go through
+//! the same queue, so that they stand in the ledger where the engine took them among the
+//! batches, which is where restoring takes them again.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -25,8 +29,24 @@ use super::restore::{BATCH_KIND, EVENTS_KIND};
 /// Batches applied and not yet queued for the ledger; past this the engine thread waits.
 const DEPTH: usize = 256;
 
+/// What the engine thread hands over, in its order.
+pub(super) enum Job {
+    Batch(BatchJob),
+    /// One entry of the mediator's (signed by the log key).
+    Entry(EntryJob),
+}
+
+/// An entry the engine thread records among its batches.
+pub(super) struct EntryJob {
+    pub kind: &'static str,
+    pub audience: Vec<String>,
+    pub body: serde_json::Value,
+    pub time_ms: u64,
+    pub reply: SyncSender<Result<Pending, ApiError>>,
+}
+
 /// An applied batch, to record.
-pub(super) struct Job {
+pub(super) struct BatchJob {
     pub body: Bytes,
     pub submitter: String,
     pub batch: u64,
@@ -75,15 +95,27 @@ pub(super) fn start(ledger: Arc<Ledger>) -> SyncSender<Job> {
         .name("batch-recorder".into())
         .spawn(move || {
             for job in rx {
-                let reply = job.reply.clone();
-                let _ = reply.send(record(&ledger, job));
+                match job {
+                    Job::Batch(job) => {
+                        let reply = job.reply.clone();
+                        let _ = reply.send(record(&ledger, job));
+                    }
+                    Job::Entry(job) => {
+                        let queued = ledger
+                            .submit_own(job.kind, job.audience, job.body, job.time_ms)
+                            .map_err(|e| {
+                                ApiError::unavailable(format!("the ledger refused the entry: {e}"))
+                            });
+                        let _ = job.reply.send(queued);
+                    }
+                }
             }
         })
         .expect("spawn the batch recorder");
     tx
 }
 
-fn record(ledger: &Ledger, job: Job) -> Result<Queued, ApiError> {
+fn record(ledger: &Ledger, job: BatchJob) -> Result<Queued, ApiError> {
     let sha256 = hex::encode(Sha256::digest(&job.body));
     let body = json!({
         "batch": job.batch,

@@ -12,6 +12,10 @@
 //! batch whose events have no `engine/events` entry after it gets them now, with feed
 //! items, as the live path would have made them.
 //!
+//! A version countersigned to enter into force (`version/countersigned`, which carries the
+//! version's files) is scheduled again where it stands among the batches: the engine
+//! thread recorded it in that order when it took it.
+//!
 //! Batch entries written before bodies were kept (no attachment) cannot be replayed; the
 //! engine of that time also started empty at each restart, so replay begins after the last
 //! of them, which is the state the server had.
@@ -31,6 +35,8 @@ use super::{prepare, Worker};
 pub const BATCH_KIND: &str = "reports/batch";
 /// A batch's events' entry kind (one per audience and view).
 pub const EVENTS_KIND: &str = "engine/events";
+/// The mediator's countersignature that puts a version in force at an instant.
+pub const COUNTERSIGNED_KIND: &str = "version/countersigned";
 
 /// What restoring did, for the server's start-up line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub enum RestoreError {
     Read(String),
     #[error("recording the events a crash lost: {0}")]
     Record(String),
+    #[error("ledger entry {index} ({COUNTERSIGNED_KIND}): {what}")]
+    Version { index: u64, what: String },
 }
 
 impl From<ExportError> for RestoreError {
@@ -66,11 +74,67 @@ struct BatchEntry {
     sha256: String,
 }
 
+/// A countersigned version as the engine takes it again.
+struct VersionEntry {
+    at: truceline_engine::Timestamp,
+    sha256: String,
+    classifier: std::sync::Arc<truceline_engine::Classifier>,
+}
+
+/// Reads a `version/countersigned` entry's body: its instant and its files, built and
+/// checked against the hash it names.
+fn version_entry(index: u64, body: &serde_json::Value) -> Result<VersionEntry, RestoreError> {
+    let bad = |what: String| RestoreError::Version { index, what };
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad(format!("its body has no {key:?}")))
+    };
+    let at = truceline_engine::Timestamp::parse(text("in_force_at")?)
+        .map_err(|e| bad(format!("in_force_at: {e}")))?;
+    let bundle = crate::talks::Bundle {
+        agreement_toml: text("agreement_toml")?.to_owned(),
+        geometry: text("geometry")?.to_owned(),
+    };
+    let draft = bundle.build().map_err(|e| bad(e.to_string()))?;
+    let sha256 = text("sha256")?;
+    if draft.sha256 != sha256 {
+        return Err(bad(format!(
+            "its files hash to {}, not to the sha256 it names",
+            draft.sha256
+        )));
+    }
+    Ok(VersionEntry {
+        at,
+        sha256: draft.sha256,
+        classifier: std::sync::Arc::new(truceline_engine::Classifier::new(draft.agreement)),
+    })
+}
+
 impl Worker {
+    /// Takes again, in ledger order, the countersigned versions before ledger index `before`.
+    fn schedule_versions_before(
+        &mut self,
+        versions: &mut std::iter::Peekable<
+            std::collections::btree_map::IntoIter<u64, VersionEntry>,
+        >,
+        before: u64,
+    ) -> Result<(), RestoreError> {
+        while let Some((index, v)) = versions.next_if(|(i, _)| *i < before) {
+            self.schedule(v.classifier, v.at, v.sha256)
+                .map_err(|e| RestoreError::Version {
+                    index,
+                    what: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
     /// Replays the ledger's report batches into this (new) worker's engine and tracker.
     pub(super) fn restore(&mut self) -> Result<Restored, RestoreError> {
         let ledger = std::sync::Arc::clone(self.outlets.recorder.ledger());
         let mut batches: BTreeMap<u64, BatchEntry> = BTreeMap::new();
+        let mut versions: BTreeMap<u64, VersionEntry> = BTreeMap::new();
         // Batch number -> index of the last `engine/events` entry naming it.
         let mut events_at: HashMap<u64, u64> = HashMap::new();
         let mut highest_batch = 0;
@@ -107,16 +171,20 @@ impl Worker {
                         events_at.insert(b, index);
                     }
                 }
+                COUNTERSIGNED_KIND if draft.author == ledger.mediator() => {
+                    versions.insert(index, version_entry(index, &draft.body)?);
+                }
                 _ => {}
             }
             Ok(())
         })?;
         let mut restored = Restored::default();
+        let mut versions = versions.into_iter().peekable();
         if batches.is_empty() {
+            self.schedule_versions_before(&mut versions, u64::MAX)?;
             return Ok(restored);
         }
         let agreement = std::sync::Arc::clone(self.engine.agreement());
-        let classifier = std::sync::Arc::clone(self.engine.classifier());
         let mut pending = Vec::new();
         let mut last_item: Option<u64> = None;
         let mut failed: Option<RestoreError> = None;
@@ -143,6 +211,7 @@ impl Worker {
                 }
                 unreplayed.next();
                 let step = (|| {
+                    self.schedule_versions_before(&mut versions, index)?;
                     let bad = |what: String| RestoreError::Batch { index, what };
                     let bytes = super::body::unpack(&bytes).map_err(|e| bad(e.to_string()))?;
                     if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
@@ -162,7 +231,7 @@ impl Worker {
                         id: entry.submitter.clone(),
                         role,
                     };
-                    let p = prepare(&classifier, Bytes::from(bytes), &who)
+                    let p = prepare(&self.versions.current(), Bytes::from(bytes), &who)
                         .map_err(|e| bad(e.to_string()))?;
                     self.check(&p).map_err(|e| bad(e.to_string()))?;
                     self.batch = entry.batch - 1;
@@ -209,6 +278,7 @@ impl Worker {
             )));
         }
         restored.without_body += after;
+        self.schedule_versions_before(&mut versions, u64::MAX)?;
         for p in pending {
             p.wait().map_err(|e| RestoreError::Record(e.to_string()))?;
         }

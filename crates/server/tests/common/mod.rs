@@ -92,6 +92,10 @@ pub fn open_at(
             clock: clock.clone(),
             max_subscribers: 2_000,
             rebuild: false,
+            agreement_files: Some(truceline_server::talks::Bundle {
+                agreement_toml: text.clone(),
+                geometry: ZONES.to_owned(),
+            }),
         },
         webhook_ca,
     )
