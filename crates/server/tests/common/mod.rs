@@ -26,7 +26,7 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     pub keys: Vec<(String, SigningKey)>,
     pub log_key: SignerKey,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -109,7 +109,14 @@ pub async fn start_with(
     webhook_ca: Vec<rustls::pki_types::CertificateDer<'static>>,
 ) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let (state, clock, keys, log_key) = open_at(dir.path(), extra_toml, &webhook_ca);
+    let mut server = serve_opened(open_at(dir.path(), extra_toml, &webhook_ca)).await;
+    server._dir = Some(dir);
+    server
+}
+
+/// Serves a state opened with [`open_at`] (the caller keeps its directory, so that it can
+/// open it again: a restart).
+pub async fn serve_opened((state, clock, keys, log_key): Opened) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -126,7 +133,7 @@ pub async fn start_with(
         clock,
         keys,
         log_key,
-        _dir: dir,
+        _dir: None,
         _stop: stop,
     }
 }
