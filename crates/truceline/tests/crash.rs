@@ -33,6 +33,8 @@ const KILLS: usize = 20;
 struct Acknowledged {
     notices: BTreeMap<String, String>,
     incidents: BTreeMap<String, String>,
+    /// Draft id -> title.
+    drafts: BTreeMap<String, String>,
     batches: Vec<u64>,
     /// Every batch body posted, acknowledged or not, by its hex SHA-256: a batch in flight
     /// at the kill may be in the ledger all the same.
@@ -166,8 +168,36 @@ async fn load(
             }
         }
     };
-    tokio::join!(reporter, notifier, incidents);
+    // IL files drafts of the agreement, each its own signed act (each title makes other
+    // files, so that no two are the same draft).
+    let drafter = async {
+        let mut n = 0u64;
+        loop {
+            n += 1;
+            let title = format!("round {round} draft {n}");
+            let toml = EXAMPLE_AGREEMENT.replacen(
+                "title = \"Illustrative southern Syria security arrangement\"",
+                &format!("title = \"{title}\""),
+                1,
+            );
+            let body = json!({"title": title, "agreement_toml": toml, "geometry": EXAMPLE_ZONES});
+            match il.act("/v1/drafts", &body).await {
+                Ok((201, r)) => {
+                    let id = r["id"].as_str().unwrap().to_owned();
+                    let old = acked.lock().unwrap().drafts.insert(id.clone(), title);
+                    assert!(old.is_none(), "draft id {id} was given twice");
+                    done();
+                }
+                Ok((s, b)) => panic!("a draft was refused: {s} {b}"),
+                Err(_) => return,
+            }
+        }
+    };
+    tokio::join!(reporter, notifier, incidents, drafter);
 }
+
+const EXAMPLE_AGREEMENT: &str = include_str!("../../../examples/golan-illustrative/agreement.toml");
+const EXAMPLE_ZONES: &str = include_str!("../../../examples/golan-illustrative/zones.geojson");
 
 /// The checks after a restart; answers every principal's notices and incidents.
 async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<String, String>) {
@@ -186,6 +216,15 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
     };
     let notices = by_id(&notices);
     let incidents = by_id(&incidents);
+    let (s, drafts) = ru.get("/v1/drafts").await.unwrap();
+    assert_eq!(s, 200);
+    let drafts = by_id(&drafts);
+    for (id, title) in &acked.drafts {
+        let d = drafts
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged draft {id} is lost"));
+        assert_eq!(d["title"], title.as_str(), "{id}");
+    }
     for (id, description) in &acked.notices {
         let n = notices
             .get(id)
@@ -227,6 +266,10 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
             "notice/submitted" => assert!(
                 notices.contains_key(&format!("N-{index:06}")),
                 "entry {index} (notice/submitted) has no notice in the API"
+            ),
+            "draft/filed" => assert!(
+                drafts.contains_key(&format!("D-{index:06}")),
+                "entry {index} (draft/filed) has no draft in the API"
             ),
             "incident/reported" | "incident/opened" => assert!(
                 incidents.contains_key(&format!("I-{index:06}")),
@@ -337,14 +380,15 @@ async fn engine_state_is_the_ledgers(
     );
 }
 
-/// What every principal is told of notices and incidents.
+/// What every principal is told of notices, incidents and drafts.
 async fn answers(server: &Server) -> Vec<(String, Value, Value)> {
     let mut out = Vec::new();
     for id in PRINCIPALS {
         let c = server.login(id).await;
         let (_, n) = c.get("/v1/notices").await.unwrap();
         let (_, i) = c.get("/v1/incidents").await.unwrap();
-        out.push((id.to_owned(), n, i));
+        let (_, d) = c.get("/v1/drafts").await.unwrap();
+        out.push((id.to_owned(), n, json!({"incidents": i, "drafts": d})));
     }
     out
 }
