@@ -431,9 +431,16 @@ async fn sigkill_during_load_loses_nothing_acknowledged_and_rebuild_answers_the_
         ));
         // Kill after a random number of acknowledged operations, with more in flight.
         let target = 2 + rng.below(12);
-        while count.load(Ordering::SeqCst) < target {
+        // The first round runs until a draft (the slowest act: its files are validated
+        // twice, for the envelope and for the act) is in too, so that the load does some
+        // of everything whatever the seed.
+        let unmet = || {
+            count.load(Ordering::SeqCst) < target
+                || (round == 0 && acked.lock().unwrap().drafts.is_empty())
+        };
+        while unmet() {
             let notified = progress.notified();
-            if count.load(Ordering::SeqCst) >= target {
+            if !unmet() {
                 break;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -452,10 +459,13 @@ async fn sigkill_during_load_loses_nothing_acknowledged_and_rebuild_answers_the_
     check(&server, &seen, &mut named).await;
     let acked_now = acked.lock().unwrap().clone();
     assert!(
-        acked_now.notices.len() >= KILLS / 2 && !acked_now.incidents.is_empty(),
-        "the load did some of everything: {} notices, {} incidents, {} batches",
+        acked_now.notices.len() >= KILLS / 2
+            && !acked_now.incidents.is_empty()
+            && !acked_now.drafts.is_empty(),
+        "the load did some of everything: {} notices, {} incidents, {} drafts, {} batches",
         acked_now.notices.len(),
         acked_now.incidents.len(),
+        acked_now.drafts.len(),
         acked_now.batches.len()
     );
     drop(acked_now);
