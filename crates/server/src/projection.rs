@@ -66,6 +66,10 @@ pub enum Change {
     Version {
         sha256: String,
     },
+    /// A phase certified complete: public.
+    Phase {
+        phase: String,
+    },
     /// An `engine/events` entry's events, told again when the feed was lost (live, the
     /// engine thread publishes them itself, before their entry commits).
     Events {
@@ -144,6 +148,8 @@ pub struct Book {
     pub incidents: Incidents,
     pub hooks: crate::webhooks::Registry,
     pub talks: crate::talks::Talks,
+    /// Phases certified complete, in ledger order.
+    pub certified: Vec<crate::phases::Certification>,
     /// The first ledger index not applied.
     pub next: u64,
 }
@@ -249,6 +255,7 @@ impl Projector {
                 })?;
             book.talks.signatures = t.signatures;
             book.talks.versions = t.versions;
+            book.certified = t.certified;
         }
         let feed_mark = store.last_feed_source()?;
         let projector = Arc::new(Projector {
@@ -365,6 +372,8 @@ impl Projector {
             crate::incidents::projection::apply(&mut book.incidents, index, entry, &self.ctx)
         } else if kind.starts_with("webhook/") {
             crate::webhooks::projection::apply(&mut book.hooks, index, entry, &self.ctx)
+        } else if kind.starts_with("phase/") {
+            crate::phases::projection::apply(&mut book.certified, index, entry, &self.ctx)
         } else if kind.starts_with("draft/") || kind.starts_with("version/") {
             crate::talks::projection::apply(&mut book.talks, index, entry, &self.ctx)
         } else {
@@ -399,7 +408,7 @@ impl Projector {
                         drafts.insert(id, ());
                         talks = true;
                     }
-                    Change::Version { .. } => talks = true,
+                    Change::Version { .. } | Change::Phase { .. } => talks = true,
                     Change::Escalation { .. } | Change::Events { .. } => {}
                 }
             }
@@ -445,6 +454,7 @@ impl Projector {
             let doc = TalksDoc {
                 signatures: book.talks.signatures.clone(),
                 versions: book.talks.versions.clone(),
+                certified: book.certified.clone(),
             };
             out.push((
                 DocKind::Talks,
@@ -485,6 +495,19 @@ impl Projector {
                     .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
                     .collect()
             }
+            Change::Phase { phase } => book
+                .certified
+                .iter()
+                .rev()
+                .find(|c| c.phase == *phase)
+                .map(|c| {
+                    let public = Audience {
+                        public: true,
+                        ..Audience::default()
+                    };
+                    vec![item("phase", (public, json!(c)))]
+                })
+                .unwrap_or_default(),
             Change::Version { sha256 } => {
                 let Some(v) = book.talks.version(sha256) else {
                     return Vec::new();
@@ -583,11 +606,14 @@ fn retold_events(entry: &truceline_ledger::envelope::Entry) -> Option<Change> {
     Some(Change::Events { audience, events })
 }
 
-/// The talks' small tables, stored as one document (drafts are stored one by one).
+/// The talks' small tables and the phases certified, stored as one document (drafts are
+/// stored one by one).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct TalksDoc {
     signatures: Vec<crate::talks::Signature>,
     versions: Vec<crate::talks::Version>,
+    #[serde(default)]
+    certified: Vec<crate::phases::Certification>,
 }
 
 /// Why a scan stopped early.

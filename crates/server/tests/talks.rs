@@ -231,6 +231,17 @@ async fn drafts_are_private_until_shared_then_read_as_the_mediators_text() {
         .find(|z| z["id"] == "AOS")
         .unwrap();
     assert_eq!(aos["status"], "changed", "{aos}");
+    // ... with its pieces for the map, each area as the report says.
+    for piece in ["only_a", "only_b", "both"] {
+        let f = gap["geojson"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["zone"] == "AOS" && f["properties"]["piece"] == piece)
+            .unwrap_or_else(|| panic!("no {piece} piece of AOS"));
+        assert_eq!(f["properties"]["area_km2"], aos[format!("{piece}_km2")]);
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+    }
     assert_eq!(
         sy.get(&format!("/v1/drafts/{base}/gap/{id}")).await.0,
         404,

@@ -135,6 +135,7 @@ pub mod feed;
 pub mod incidents;
 pub mod ledger;
 pub mod notices;
+pub mod phases;
 pub mod reports;
 pub mod summary;
 pub mod talks;
@@ -161,6 +162,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(webhooks::router())
         .merge(ledger::router())
         .merge(talks::router())
+        .merge(phases::router())
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(crate::error::as_problem))

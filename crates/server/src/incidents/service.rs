@@ -252,9 +252,10 @@ impl Mechanism {
     }
 
     /// Whether `who` may fetch the evidence file `sha256`: it is cited by an incident they
-    /// may see.
+    /// may see, or by a phase's certification (public).
     pub fn may_see_evidence(&self, who: &Principal, sha256: &str) -> bool {
         who.is_mediator()
+            || self.certification_cites(sha256)
             || self.projector.read(|b| {
                 b.incidents.by_id.values().any(|i| {
                     i.audience().allows(who) && i.draft.evidence.iter().any(|e| e.sha256 == sha256)

@@ -15,7 +15,7 @@ pub mod versions;
 pub use recorder::Recording;
 
 pub use prepare::{prepare, Prepared};
-pub use restore::{RestoreError, Restored, BATCH_KIND, COUNTERSIGNED_KIND};
+pub use restore::{RestoreError, Restored, BATCH_KIND, CERTIFIED_KIND, COUNTERSIGNED_KIND};
 pub use versions::{Schedule, Scheduled, Versions};
 
 use std::collections::BTreeMap;
@@ -84,12 +84,26 @@ pub struct Amendment {
     pub body: Value,
 }
 
-/// Why a version was not scheduled.
+/// A phase certified complete at `at`, for the engine thread to take and then record (its
+/// `phase/certified` entry: `body`, to which the rules it opens are added).
+pub struct Certify {
+    pub phase: String,
+    pub at: Timestamp,
+    pub audience: Vec<String>,
+    pub body: Value,
+}
+
+/// Why the engine did not take a version or a certification.
 #[derive(Debug, thiserror::Error)]
-pub enum AmendFailure {
-    /// The engine refused it (its instant, another version due, another agreement).
+pub enum EngineActFailure {
+    /// The engine refused the version (its instant, another version due, another
+    /// agreement).
     #[error(transparent)]
-    Refused(#[from] truceline_engine::AmendError),
+    Amendment(#[from] truceline_engine::AmendError),
+    /// The engine refused the certification (an unknown phase, one certified already, a
+    /// rule that would open before the last report).
+    #[error(transparent)]
+    Phase(#[from] truceline_engine::PhaseError),
     /// The engine thread or the recorder has stopped.
     #[error("{0}")]
     Stopped(&'static str),
@@ -98,7 +112,11 @@ pub enum AmendFailure {
 enum Command {
     Apply(Prepared, oneshot::Sender<Result<Applied, ApiError>>),
     Snapshot(oneshot::Sender<Snapshot>),
-    Amend(Amendment, oneshot::Sender<Result<Pending, AmendFailure>>),
+    Amend(
+        Amendment,
+        oneshot::Sender<Result<Pending, EngineActFailure>>,
+    ),
+    Certify(Certify, oneshot::Sender<Result<Pending, EngineActFailure>>),
 }
 
 /// What the engine thread needs to record and publish a batch's events.
@@ -155,14 +173,26 @@ impl Live {
 
     /// Schedules a countersigned version and records its entry (blocking: call it off the
     /// async runtime). The entry's receipt comes with [`Pending::wait`].
-    pub fn amend_blocking(&self, amendment: Amendment) -> Result<Pending, AmendFailure> {
+    pub fn amend_blocking(&self, amendment: Amendment) -> Result<Pending, EngineActFailure> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .blocking_send(Command::Amend(amendment, reply))
-            .map_err(|_| AmendFailure::Stopped("the engine has stopped"))?;
+            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?;
         answer
             .blocking_recv()
-            .map_err(|_| AmendFailure::Stopped("the engine has stopped"))?
+            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?
+    }
+
+    /// Certifies a phase in the engine and records its entry (blocking, as
+    /// [`Self::amend_blocking`]).
+    pub fn certify_blocking(&self, certify: Certify) -> Result<Pending, EngineActFailure> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .blocking_send(Command::Certify(certify, reply))
+            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?;
+        answer
+            .blocking_recv()
+            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?
     }
 
     pub async fn apply(&self, prepared: Prepared) -> Result<Applied, ApiError> {
@@ -230,6 +260,9 @@ impl Worker {
                 Command::Amend(amendment, reply) => {
                     let _ = reply.send(self.amend(amendment));
                 }
+                Command::Certify(certify, reply) => {
+                    let _ = reply.send(self.certify(certify));
+                }
             }
         }
     }
@@ -247,22 +280,51 @@ impl Worker {
 
     /// Schedules a version in the engine (which refuses one that would not be after the
     /// last report, or while another is due), then queues its entry among the batches.
-    fn amend(&mut self, a: Amendment) -> Result<Pending, AmendFailure> {
+    fn amend(&mut self, a: Amendment) -> Result<Pending, EngineActFailure> {
         self.schedule(Arc::clone(&a.classifier), a.at, a.sha256)?;
+        self.record_entry(COUNTERSIGNED_KIND, a.audience, a.body)
+    }
+
+    /// Certifies a phase in the engine, then queues its entry among the batches, with
+    /// the rules it opens and when.
+    fn certify(&mut self, c: Certify) -> Result<Pending, EngineActFailure> {
+        let opened = self.engine.certify_phase(&c.phase, c.at)?;
+        let agreement = Arc::clone(self.engine.agreement());
+        let starts: Vec<Value> = opened
+            .into_iter()
+            .filter_map(|r| {
+                let start = self.engine.rule_start(r)?;
+                Some(
+                    json!({"rule": agreement.rules[r as usize].id, "starts_at": start.to_string()}),
+                )
+            })
+            .collect();
+        let mut body = c.body;
+        body["starts"] = Value::Array(starts);
+        self.record_entry(restore::CERTIFIED_KIND, c.audience, body)
+    }
+
+    /// Queues one of the engine thread's own entries among the batches.
+    fn record_entry(
+        &self,
+        kind: &'static str,
+        audience: Vec<String>,
+        body: Value,
+    ) -> Result<Pending, EngineActFailure> {
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         self.recorder
             .send(recorder::Job::Entry(recorder::EntryJob {
-                kind: COUNTERSIGNED_KIND,
-                audience: a.audience,
-                body: a.body,
+                kind,
+                audience,
+                body,
                 time_ms: self.clock.now_ms().max(0) as u64,
                 reply,
             }))
-            .map_err(|_| AmendFailure::Stopped("the batch recorder has stopped"))?;
+            .map_err(|_| EngineActFailure::Stopped("the batch recorder has stopped"))?;
         answer
             .recv()
-            .map_err(|_| AmendFailure::Stopped("the batch recorder has stopped"))?
-            .map_err(|_| AmendFailure::Stopped("the ledger refused the entry"))
+            .map_err(|_| EngineActFailure::Stopped("the batch recorder has stopped"))?
+            .map_err(|_| EngineActFailure::Stopped("the ledger refused the entry"))
     }
 
     /// The engine takes a version due at `at`; posters classify reports from `at` under it.

@@ -12,9 +12,10 @@
 //! batch whose events have no `engine/events` entry after it gets them now, with feed
 //! items, as the live path would have made them.
 //!
-//! A version countersigned to enter into force (`version/countersigned`, which carries the
-//! version's files) is scheduled again where it stands among the batches: the engine
-//! thread recorded it in that order when it took it.
+//! The engine's own acts are taken again where they stand among the batches, since the
+//! engine thread recorded each in that order when it took it: a version countersigned to
+//! enter into force (`version/countersigned`, which carries the version's files) and a
+//! phase certified complete (`phase/certified`).
 //!
 //! Batch entries written before bodies were kept (no attachment) cannot be replayed; the
 //! engine of that time also started empty at each restart, so replay begins after the last
@@ -37,6 +38,8 @@ pub const BATCH_KIND: &str = "reports/batch";
 pub const EVENTS_KIND: &str = "engine/events";
 /// The mediator's countersignature that puts a version in force at an instant.
 pub const COUNTERSIGNED_KIND: &str = "version/countersigned";
+/// The mediator's certification that a phase is complete.
+pub const CERTIFIED_KIND: &str = "phase/certified";
 
 /// What restoring did, for the server's start-up line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,8 +60,12 @@ pub enum RestoreError {
     Read(String),
     #[error("recording the events a crash lost: {0}")]
     Record(String),
-    #[error("ledger entry {index} ({COUNTERSIGNED_KIND}): {what}")]
-    Version { index: u64, what: String },
+    #[error("ledger entry {index} ({kind}): {what}")]
+    EngineAct {
+        index: u64,
+        kind: &'static str,
+        what: String,
+    },
 }
 
 impl From<ExportError> for RestoreError {
@@ -74,17 +81,45 @@ struct BatchEntry {
     sha256: String,
 }
 
-/// A countersigned version as the engine takes it again.
-struct VersionEntry {
-    at: truceline_engine::Timestamp,
-    sha256: String,
-    classifier: std::sync::Arc<truceline_engine::Classifier>,
+/// One of the engine's own acts, as the engine takes it again.
+enum EngineAct {
+    Version {
+        at: truceline_engine::Timestamp,
+        sha256: String,
+        classifier: std::sync::Arc<truceline_engine::Classifier>,
+    },
+    Certification {
+        phase: String,
+        at: truceline_engine::Timestamp,
+    },
+}
+
+/// Reads a `phase/certified` entry's body.
+fn certification_entry(index: u64, body: &serde_json::Value) -> Result<EngineAct, RestoreError> {
+    let bad = |what: String| RestoreError::EngineAct {
+        index,
+        kind: CERTIFIED_KIND,
+        what,
+    };
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad(format!("its body has no {key:?}")))
+    };
+    Ok(EngineAct::Certification {
+        phase: text("phase")?.to_owned(),
+        at: truceline_engine::Timestamp::parse(text("at")?).map_err(|e| bad(format!("at: {e}")))?,
+    })
 }
 
 /// Reads a `version/countersigned` entry's body: its instant and its files, built and
 /// checked against the hash it names.
-fn version_entry(index: u64, body: &serde_json::Value) -> Result<VersionEntry, RestoreError> {
-    let bad = |what: String| RestoreError::Version { index, what };
+fn version_entry(index: u64, body: &serde_json::Value) -> Result<EngineAct, RestoreError> {
+    let bad = |what: String| RestoreError::EngineAct {
+        index,
+        kind: COUNTERSIGNED_KIND,
+        what,
+    };
     let text = |key: &str| {
         body.get(key)
             .and_then(|v| v.as_str())
@@ -104,7 +139,7 @@ fn version_entry(index: u64, body: &serde_json::Value) -> Result<VersionEntry, R
             draft.sha256
         )));
     }
-    Ok(VersionEntry {
+    Ok(EngineAct::Version {
         at,
         sha256: draft.sha256,
         classifier: std::sync::Arc::new(truceline_engine::Classifier::new(draft.agreement)),
@@ -112,20 +147,32 @@ fn version_entry(index: u64, body: &serde_json::Value) -> Result<VersionEntry, R
 }
 
 impl Worker {
-    /// Takes again, in ledger order, the countersigned versions before ledger index `before`.
-    fn schedule_versions_before(
+    /// Takes again, in ledger order, the engine's own acts before ledger index `before`.
+    fn take_engine_acts_before(
         &mut self,
-        versions: &mut std::iter::Peekable<
-            std::collections::btree_map::IntoIter<u64, VersionEntry>,
-        >,
+        acts: &mut std::iter::Peekable<std::collections::btree_map::IntoIter<u64, EngineAct>>,
         before: u64,
     ) -> Result<(), RestoreError> {
-        while let Some((index, v)) = versions.next_if(|(i, _)| *i < before) {
-            self.schedule(v.classifier, v.at, v.sha256)
-                .map_err(|e| RestoreError::Version {
-                    index,
-                    what: e.to_string(),
-                })?;
+        while let Some((index, act)) = acts.next_if(|(i, _)| *i < before) {
+            let (kind, taken) = match act {
+                EngineAct::Version {
+                    at,
+                    sha256,
+                    classifier,
+                } => (
+                    COUNTERSIGNED_KIND,
+                    self.schedule(classifier, at, sha256)
+                        .map_err(|e| e.to_string()),
+                ),
+                EngineAct::Certification { phase, at } => (
+                    CERTIFIED_KIND,
+                    self.engine
+                        .certify_phase(&phase, at)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                ),
+            };
+            taken.map_err(|what| RestoreError::EngineAct { index, kind, what })?;
         }
         Ok(())
     }
@@ -134,7 +181,7 @@ impl Worker {
     pub(super) fn restore(&mut self) -> Result<Restored, RestoreError> {
         let ledger = std::sync::Arc::clone(self.outlets.recorder.ledger());
         let mut batches: BTreeMap<u64, BatchEntry> = BTreeMap::new();
-        let mut versions: BTreeMap<u64, VersionEntry> = BTreeMap::new();
+        let mut engine_acts: BTreeMap<u64, EngineAct> = BTreeMap::new();
         // Batch number -> index of the last `engine/events` entry naming it.
         let mut events_at: HashMap<u64, u64> = HashMap::new();
         let mut highest_batch = 0;
@@ -172,16 +219,19 @@ impl Worker {
                     }
                 }
                 COUNTERSIGNED_KIND if draft.author == ledger.mediator() => {
-                    versions.insert(index, version_entry(index, &draft.body)?);
+                    engine_acts.insert(index, version_entry(index, &draft.body)?);
+                }
+                CERTIFIED_KIND if draft.author == ledger.mediator() => {
+                    engine_acts.insert(index, certification_entry(index, &draft.body)?);
                 }
                 _ => {}
             }
             Ok(())
         })?;
         let mut restored = Restored::default();
-        let mut versions = versions.into_iter().peekable();
+        let mut engine_acts = engine_acts.into_iter().peekable();
         if batches.is_empty() {
-            self.schedule_versions_before(&mut versions, u64::MAX)?;
+            self.take_engine_acts_before(&mut engine_acts, u64::MAX)?;
             return Ok(restored);
         }
         let agreement = std::sync::Arc::clone(self.engine.agreement());
@@ -211,7 +261,7 @@ impl Worker {
                 }
                 unreplayed.next();
                 let step = (|| {
-                    self.schedule_versions_before(&mut versions, index)?;
+                    self.take_engine_acts_before(&mut engine_acts, index)?;
                     let bad = |what: String| RestoreError::Batch { index, what };
                     let bytes = super::body::unpack(&bytes).map_err(|e| bad(e.to_string()))?;
                     if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
@@ -278,7 +328,7 @@ impl Worker {
             )));
         }
         restored.without_body += after;
-        self.schedule_versions_before(&mut versions, u64::MAX)?;
+        self.take_engine_acts_before(&mut engine_acts, u64::MAX)?;
         for p in pending {
             p.wait().map_err(|e| RestoreError::Record(e.to_string()))?;
         }

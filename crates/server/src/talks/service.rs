@@ -59,6 +59,46 @@ fn check_text(what: &str, text: &str) -> DomainResult<()> {
     Ok(())
 }
 
+/// The gap's areas and lines for a map: each zone's pieces (`only_a`, `only_b`, `both`)
+/// as a MultiPolygon, and each changed line as drawn in each draft.
+fn gap_geojson(gap: &truceline_negotiation::GapReport) -> Value {
+    let mut features = Vec::new();
+    for z in &gap.zones {
+        for (piece, polygons) in [
+            ("only_a", &z.pieces.only_a),
+            ("only_b", &z.pieces.only_b),
+            ("both", &z.pieces.both),
+        ] {
+            if polygons.is_empty() {
+                continue;
+            }
+            let area_km2 = match piece {
+                "only_a" => z.only_a_km2,
+                "only_b" => z.only_b_km2,
+                _ => z.both_km2,
+            };
+            features.push(json!({
+                "type": "Feature",
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+                "properties": {"zone": z.id, "piece": piece, "area_km2": area_km2},
+            }));
+        }
+    }
+    for l in &gap.lines {
+        for (draft, paths) in [("a", &l.paths[0]), ("b", &l.paths[1])] {
+            if paths.is_empty() {
+                continue;
+            }
+            features.push(json!({
+                "type": "Feature",
+                "geometry": {"type": "MultiLineString", "coordinates": paths},
+                "properties": {"line": l.id, "draft": draft, "status": l.status},
+            }));
+        }
+    }
+    json!({"type": "FeatureCollection", "features": features})
+}
+
 impl Mechanism {
     fn draft_record(&self, id: &str) -> Option<DraftRecord> {
         self.projector.read(|b| b.talks.drafts.get(id).cloned())
@@ -389,8 +429,8 @@ impl Mechanism {
                 }),
             })
             .map_err(|e| match e {
-                crate::live::AmendFailure::Refused(why) => Refusal::conflict(why.to_string()),
-                crate::live::AmendFailure::Stopped(why) => Refusal::unavailable(why),
+                crate::live::EngineActFailure::Stopped(why) => Refusal::unavailable(why),
+                refused => Refusal::conflict(refused.to_string()),
             })?;
         pending
             .wait()
@@ -403,9 +443,11 @@ impl Mechanism {
     pub fn draft_gap(&self, who: &Principal, a: &str, b: &str) -> DomainResult<Value> {
         let (a, b) = (self.visible_draft(who, a)?, self.visible_draft(who, b)?);
         let (da, db) = (self.built(&a)?, self.built(&b)?);
-        let mut report = serde_json::to_value(truceline_negotiation::diff(&da, &db))
-            .map_err(|e| Refusal::internal(e.to_string()))?;
+        let gap = truceline_negotiation::diff(&da, &db);
+        let mut report =
+            serde_json::to_value(&gap).map_err(|e| Refusal::internal(e.to_string()))?;
         report["drafts"] = json!({"a": a.id, "b": b.id});
+        report["geojson"] = gap_geojson(&gap);
         Ok(report)
     }
 
