@@ -301,6 +301,7 @@ fn take(
 impl Engine {
     /// As [`Engine::apply`], and says what caused each event it appends (see
     /// [`Engine::apply_chunk_attributed`]).
+    #[inline]
     pub fn apply_attributed(
         &mut self,
         report: &ReportRef,
