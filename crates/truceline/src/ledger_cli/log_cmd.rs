@@ -466,6 +466,21 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 Some(s) => println!("final (cosigned by every party) up to size {s}"),
                 None => println!("no checkpoint is cosigned by every party yet"),
             }
+            // Which version was in force when: from the entries just verified (a file
+            // can be read again; standard input cannot).
+            if a.export != Path::new("-") {
+                let log = trust.log_key.key().to_bytes();
+                if let Some(mediator) = trust
+                    .keyring
+                    .iter()
+                    .find(|k| k.key().to_bytes() == log && !k.name().starts_with("truceline/"))
+                {
+                    let f = fs::File::open(&a.export)
+                        .map_err(|e| bad_input(format!("{}: {e}", a.export.display())))?;
+                    let list = super::versions::versions(BufReader::new(f), mediator.name())?;
+                    println!("{}", super::versions::describe(&list));
+                }
+            }
             // The tree is intact, but entries of the party's own came only as leaf hashes:
             // the mediator withheld their bodies. Said, not failed.
             for w in &r.withheld {

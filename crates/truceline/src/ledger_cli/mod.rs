@@ -10,6 +10,7 @@
 mod files;
 mod keys_cmd;
 mod log_cmd;
+mod versions;
 mod witness_cmd;
 
 use std::path::PathBuf;
