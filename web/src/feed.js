@@ -8,6 +8,7 @@ import { loadNotices } from './notices.js';
 import { loadIncidents } from './incidents.js';
 import { loadSummary } from './compliance.js';
 import { recordButton } from './record.js';
+import { loadTalks } from './talks.js';
 
 // ---------------------------------------------------------------- feed
 
@@ -63,13 +64,14 @@ export function connectStream() {
       session.renew().then(connectStream, () => setTimeout(() => st.map && connectStream(), 3000));
     }
   };
-  for (const kind of ['event', 'notice', 'incident', 'escalation']) {
+  for (const kind of ['event', 'notice', 'incident', 'escalation', 'draft', 'version']) {
     es.addEventListener(kind, (m) => onItem(streamItem(kind, m.lastEventId, m.data)));
   }
 }
 
 
 let pending = null;
+let burst = new Set(); // the kinds of the items since the last refresh
 function onItem(item) {
   if (item.id <= st.lastFeedId) return;
   st.lastFeedId = item.id;
@@ -79,10 +81,16 @@ function onItem(item) {
   while (k > 0 && byServerTime(st.feed[k - 1], item) > 0) k--;
   st.feed.splice(k, 0, item);
   if (st.feed.length > 50_000) st.feed.splice(0, st.feed.length - 50_000);
+  burst.add(item.kind);
   // Coalesce bursts into one refresh.
   pending ||= setTimeout(async () => {
     pending = null;
     const kinds = new Set(st.feed.slice(-200).map((i) => i.kind));
+    const fresh = burst;
+    burst = new Set();
+    // The talks, fetched again once they have been shown (a new draft, comment, signature
+    // or countersigned version).
+    if ((fresh.has('draft') || fresh.has('version')) && st.talks?.loaded) await loadTalks();
     if (kinds.has('notice') || kinds.has('escalation')) await loadNotices();
     if (kinds.has('incident') || kinds.has('event')) await loadIncidents();
     if (st.tab === 'compliance') await loadSummary();
@@ -108,6 +116,8 @@ function feedText(item) {
   }
   if (item.kind === 'notice') return t('feed.notice', { id: d.notice?.id, party: d.notice?.party, note: word('note', d.note || d.notice?.status) });
   if (item.kind === 'incident') return t('feed.incident', { id: d.incident?.id || d.id || '', note: word('note', d.note || d.incident?.status || '') });
+  if (item.kind === 'draft') return t('feed.draft', { id: d.draft?.id || '', title: d.draft?.title || '', note: word('draftNote', d.note || '') });
+  if (item.kind === 'version') return t('feed.version', { sha: String(d.sha256 || '').slice(0, 12), draft: d.draft || '', at: utc(d.in_force_at) });
   if (item.kind === 'escalation') {
     const m = String(d.why || '').match(/^no answer from (.+) by (\S+)$/);
     return m ? t('feed.escalationNoAnswer', { notice: d.notice, parties: m[1], at: utc(m[2]) }) : t('feed.escalation', { notice: d.notice, why: utcInText(d.why) });

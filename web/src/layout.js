@@ -11,6 +11,7 @@ import { renderNotices } from './notices.js';
 import { renderIncidents } from './incidents.js';
 import { renderCompliance } from './compliance.js';
 import { renderRecord } from './record.js';
+import { renderTalks, syncGap } from './talks.js';
 
 // ---------------------------------------------------------------- layout
 
@@ -24,7 +25,7 @@ function localTimesWanted() {
   try { return localStorage.getItem('truceline.showLocal') === '1'; } catch { return false; }
 }
 
-const TABS = ['feed', 'notices', 'incidents', 'compliance', 'mapitems', 'record'];
+const TABS = ['feed', 'notices', 'incidents', 'compliance', 'talks', 'mapitems', 'record'];
 
 /** The page: header, map, time bar and panels. Called again when the language changes:
  * then everything is drawn anew in it but the map, which is kept (with its view). */
@@ -32,6 +33,8 @@ export function layout() {
   document.body.classList.toggle('show-local', localTimesWanted());
   el.noticeForm = null;
   el.incidentForm = null;
+  el.draftForm = null;
+  el.commentForm = null;
   el.clock = h('span.clock#engine-time', { title: t('header.engineTimeTitle') }, t('header.noReports'));
   el.live = h('span.live#live-status', { role: 'status' }, t('header.connecting'));
   el.error = h('div.error-banner#error', { role: 'alert', hidden: true });
@@ -46,11 +49,13 @@ export function layout() {
   el.mapDiv.setAttribute('aria-label', t('map.regionLabel'));
   el.mapStatus ||= h('div.map-status#map-status', { role: 'status' });
   el.readout ||= h('div.readout#pointer-readout', { 'aria-live': 'off', dir: 'ltr' });
+  // The gap between two drafts (the Talks tab): its pieces' hatches and areas.
+  el.gapLegend = h('div.gap-legend#gap-legend', { role: 'group', 'aria-label': t('talks.legend.label'), hidden: true });
   // On a phone the panels are a sheet over the map, opened and closed by this button.
   el.panelToggle = h('button.panel-toggle#panel-toggle', { type: 'button', 'aria-controls': 'panel', 'aria-expanded': String(!!st.panelOpen), onclick: () => openPanel(!st.panelOpen) }, t(st.panelOpen ? 'layout.hidePanels' : 'layout.showPanels'));
   el.panel = h('section.panel#panel', { 'aria-label': t('layout.panels'), tabindex: '-1' }, h('div.tabs', { role: 'tablist', 'aria-label': t('layout.panels') }, tabs), el.panelBody);
   el.main = h('main.main', { class: st.panelOpen ? 'panel-open' : null },
-    h('section.map-wrap', { 'aria-label': t('map.label') }, el.mapDiv, el.legend, el.mapStatus, el.readout, measureBox(),
+    h('section.map-wrap', { 'aria-label': t('map.label') }, el.mapDiv, el.legend, el.gapLegend, el.mapStatus, el.readout, measureBox(),
       timebar()),
     el.panel);
   clear(
@@ -123,6 +128,8 @@ export function render() {
   else if (st.tab === 'incidents') renderIncidents();
   else if (st.tab === 'mapitems') renderMapItems();
   else if (st.tab === 'record') renderRecord();
+  else if (st.tab === 'talks') renderTalks();
   else renderCompliance();
+  syncGap();
   if (key && !el.panelBody.contains(document.activeElement)) el.panelBody.querySelector(key)?.focus();
 }

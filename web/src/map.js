@@ -21,6 +21,7 @@ import { applyVisibility } from './legend.js';
 import { MeasureControl, measuring, addMeasurePoint, refreshMeasure } from './measure.js';
 import { transformRequest, BASEMAP_SOURCE } from './basemap.js';
 import { setPlaceLabelLayers } from './placelabels.js';
+import { gapStyle, addHatchImage, themeGap, syncGapLayers } from './gaplayers.js';
 
 // What a click (or Enter at the centre) opens, topmost first.
 const CLICKABLE = ['incidents', 'units', 'zones-fill', 'lines', 'notices-fill'];
@@ -39,6 +40,7 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
  * basemap as basemap.js prepares it), or null. */
 export function buildMap(countries, mission = null, region = null) {
   const c = BASE[isDark() ? 'dark' : 'light'];
+  const gap = gapStyle();
   const map = new maplibregl.Map({
     container: el.mapDiv,
     // The bearer token on the server's basemap tiles.
@@ -60,6 +62,8 @@ export function buildMap(countries, mission = null, region = null) {
         draft: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         measure: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+        // The gap between two drafts (the Talks tab): gaplayers.js.
+        gap: gap.source,
       },
       layers: [
         // No background layer: the sea is the map element's CSS background, seen through
@@ -92,6 +96,7 @@ export function buildMap(countries, mission = null, region = null) {
           id: 'lines', type: 'line', source: 'agreement', filter: ['==', ['get', 'shape'], 'line'],
           paint: { 'line-color': ['match', ['get', 'style'], 'standoff', RULE_COLOURS.standoff, '#222'], 'line-width': 2.5, 'line-dasharray': [3, 2] },
         },
+        ...gap.layers,
         { id: 'notices-fill', type: 'fill', source: 'notices', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#f1c40f', 'fill-opacity': ['case', ['get', 'selected'], 0.45, 0.18] } },
         { id: 'notices-line', type: 'line', source: 'notices', paint: { 'line-color': '#b7950b', 'line-width': ['case', ['get', 'selected'], 3, 1.5] } },
         { id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } },
@@ -154,6 +159,7 @@ export function buildMap(countries, mission = null, region = null) {
   // relation), then shared by every unit of that kind.
   map.on('styleimagemissing', (e) => {
     if (e.id === HEADING_IMAGE) return addHeadingImage(map);
+    if (String(e.id).startsWith('hatch-')) return addHatchImage(map, e.id);
     const [kind, party, category] = String(e.id).split('|');
     if (kind === 'unit') ensureUnitImage(map, category, party);
   });
@@ -169,6 +175,7 @@ export function buildMap(countries, mission = null, region = null) {
     refreshMeasure();
     scheduleUnits(); // units that arrived before the map was ready
     refreshNoticesLayer();
+    syncGapLayers();
   });
   // Rendered counts, for people and tests reading the page's state: counted once the map
   // has stayed still for a moment (while it moves, 'idle' follows every frame, and counting
@@ -274,6 +281,7 @@ export function themeMap(dark) {
   st.map.setPaintProperty('water', 'fill-color', c.water);
   st.map.setPaintProperty('towns', 'circle-color', c.town);
   st.map.setPaintProperty('towns', 'circle-stroke-color', c.land);
+  themeGap();
 }
 
 // Unit symbols. With thousands of units, drawing them is most of a frame's work under a
