@@ -8,6 +8,7 @@
 import { h, clear, time, num, utc, toInputUtc, fromInputUtc, INPUT_UTC_PATTERN } from './util.js';
 import { session, st, el, showError, serverNow, word } from './state.js';
 import { t } from './i18n.js';
+import { onThemeChange } from './theme.js';
 import { confirmAct } from './confirm.js';
 import { recordButton } from './record.js';
 import { render } from './layout.js';
@@ -128,7 +129,8 @@ function draftItem(d) {
       : h('div.muted', t('talks.notCountersigned')),
     session.role === 'mediator' ? h('div.muted.shared', t('talks.sharedWith', { with: (d.shared_with || []).join(', ') || t('talks.nobody') })) : null,
     d.note ? h('p.description', { dir: 'auto' }, d.note) : null,
-    d.comments.length ? h('details.comments', { dataset: { key: `${d.id}:comments` } }, h('summary', t('talks.commentsCount', { n: num(d.comments.length) })), commentList(d.comments)) : null,
+    d.comments.length ? h('details.comments', { open: !!T.inputs[`${d.id}:commentsOpen`], ontoggle: (e) => (T.inputs[`${d.id}:commentsOpen`] = e.currentTarget.open) },
+      h('summary', { dataset: { key: `${d.id}:comments` } }, t('talks.commentsCount', { n: num(d.comments.length) })), commentList(d.comments)) : null,
     T.errors[d.id] ? h('p.bad.act-error', { role: 'alert' }, T.errors[d.id]) : null,
     h('div.actions', draftActions(d, mine), (d.ledger || []).length ? recordButton({ label: d.id, indices: d.ledger }, d.id) : null));
 }
@@ -365,9 +367,12 @@ function renderGapLegend() {
   clear(el.gapLegend,
     h('strong', t('talks.legend.title', { a: g.drafts.a, b: g.drafts.b })),
     GAP_PIECES.map((p) => toggle(p, h('img.hatch-swatch', { src: hatchCanvas(p).toDataURL(), alt: '', width: 18, height: 18 }), label[p],
-      h('span.km2', { dataset: { piece: p, km2: String(Math.round(sums[p] * 100) / 100) }, dir: 'ltr' }, km2(sums[p])))),
+      h('span.km2', { dataset: { piece: p, km2: String(Math.round(sums[p] * 100) / 100) } }, km2(sums[p])))),
     toggle('lines', h('span.line-swatch', { 'aria-hidden': 'true' }, h('span', { style: `border-top-color:${gapColour('only_a')}` }), h('span.dashed', { style: `border-top-color:${gapColour('only_b')}` })), t('talks.legend.lines', { a: g.drafts.a, b: g.drafts.b })));
 }
+
+// The legend's swatches are the map's hatches, in the theme's colours.
+onThemeChange(() => renderGapLegend());
 
 // ---------------------------------------------------------------- comments (a party's form)
 
