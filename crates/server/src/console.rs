@@ -140,6 +140,8 @@ fn thin_older_half(trail: &mut VecDeque<Sample>) {
 pub struct ConsoleState {
     pub auth: Arc<Auth>,
     pub agreement: Arc<truceline_engine::Agreement>,
+    /// The versions of the agreement: the map shows the one in force.
+    pub versions: Arc<crate::live::Versions>,
     pub tracker: Arc<Tracker>,
     pub clock: Arc<dyn Clock>,
     /// The mission's own basemap (`serve --basemap FILE`), set once before serving.
@@ -231,7 +233,8 @@ async fn asset(Path(path): Path<String>) -> Response {
 
 /// The agreement's features as GeoJSON, with the rules that name each one.
 async fn map(State(s): State<Arc<ConsoleState>>, _who: Principal) -> Json<Value> {
-    let a = &s.agreement;
+    let version = s.versions.in_force();
+    let a = version.classifier.agreement();
     let party = |i: u16| a.parties[usize::from(i)].id.clone();
     let mut per_feature: Vec<Vec<Value>> = vec![Vec::new(); a.features.len()];
     let mut rules = Vec::new();

@@ -31,6 +31,9 @@ pub struct Mechanism {
     pub(crate) projector: Arc<Projector>,
     pub(crate) disclosure: Arc<Disclosure>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The versions of the agreement by the instant each enters into force (the engine
+    /// thread's schedule): a notice is checked under the version in force when it starts.
+    pub(crate) versions: Arc<crate::live::Versions>,
     /// Drafts built from their files, by hash.
     pub(crate) talks_built: crate::talks::service::Built,
     /// An impact over the recorded reports is being computed.
@@ -46,6 +49,7 @@ impl Mechanism {
         projector: Arc<Projector>,
         disclosure: Arc<Disclosure>,
         clock: Arc<dyn Clock>,
+        versions: Arc<crate::live::Versions>,
     ) -> Mechanism {
         Mechanism {
             agreement,
@@ -54,6 +58,7 @@ impl Mechanism {
             projector,
             disclosure,
             clock,
+            versions,
             talks_built: Default::default(),
             impact_running: Default::default(),
             ops: Mutex::new(()),

@@ -258,6 +258,7 @@ impl AppState {
             Arc::clone(&projector),
             Arc::clone(&disclosure),
             Arc::clone(&config.clock),
+            Arc::clone(live.versions()),
         ));
         mech.recover_unchecked_notices()
             .map_err(|err| e("recording the checks a crash lost", &err))?;
@@ -277,6 +278,7 @@ impl AppState {
         let console = Arc::new(crate::console::ConsoleState {
             auth: Arc::clone(&auth),
             agreement: Arc::clone(&agreement),
+            versions: Arc::clone(live.versions()),
             tracker: Arc::clone(&tracker),
             clock: Arc::clone(&config.clock),
             basemap: std::sync::OnceLock::new(),

@@ -382,6 +382,12 @@ async fn a_countersigned_version_runs_from_its_instant_and_after_a_restart() {
         )
         .unwrap();
 
+    // Every view shows one version: the map's features name the rules of the version in
+    // force, and the summary is of its rules.
+    let names_aos_rule = |v: &Value| v.to_string().contains("\"aos-no-forces\"");
+    assert!(names_aos_rule(&mp.get("/v1/console/map").await.1));
+    assert!(names_aos_rule(&mp.get("/v1/summary").await.1));
+
     // Before the instant, version 1 is in force and version 2 is due.
     let (_, agreement) = us.get("/v1/agreement").await;
     assert_ne!(agreement["in_force"]["sha256"], sha.as_str());
@@ -421,6 +427,9 @@ async fn a_countersigned_version_runs_from_its_instant_and_after_a_restart() {
     let (_, agreement) = us.get("/v1/agreement").await;
     assert_eq!(in_force(&agreement), (sha.clone(), false));
     assert_eq!(agreement["history"][0]["state"], "superseded");
+    assert!(!names_aos_rule(&mp.get("/v1/console/map").await.1));
+    let (_, summary) = mp.get("/v1/summary").await;
+    assert!(!names_aos_rule(&summary), "{summary}");
     // Public: the version, its signatures, the draft itself.
     let (_, versions) = us.get("/v1/versions").await;
     let signers: Vec<&str> = versions["items"][0]["signatures"]

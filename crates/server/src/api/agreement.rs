@@ -11,25 +11,22 @@ pub fn router() -> Router<Arc<AppState>> {
 
 async fn agreement(State(s): S, _who: Principal) -> ApiResult<Json<Value>> {
     let schedule = s.live.schedule();
-    let last = s.live.snapshot().await?.last_report_t;
-    let now = last
-        .as_deref()
-        .and_then(|t| truceline_engine::Timestamp::parse(t).ok());
-    let in_force = match now {
-        Some(t) => schedule.version_at(t),
-        None => &schedule.versions()[0],
-    };
+    let current = s
+        .live
+        .versions()
+        .in_force_index()
+        .min(schedule.versions().len() - 1);
+    let in_force = &schedule.versions()[current];
     let versions = s.mech.versions();
     let history: Vec<Value> = schedule
         .versions()
         .iter()
-        .map(|v| {
-            let state = if std::ptr::eq(v, in_force) {
-                "in_force"
-            } else if v.from.is_some_and(|from| now.is_none_or(|t| from > t)) {
-                "due"
-            } else {
-                "superseded"
+        .enumerate()
+        .map(|(i, v)| {
+            let state = match i.cmp(&current) {
+                std::cmp::Ordering::Less => "superseded",
+                std::cmp::Ordering::Equal => "in_force",
+                std::cmp::Ordering::Greater => "due",
             };
             let countersigned = versions.iter().find(|c| c["sha256"] == v.sha256.as_str());
             json!({

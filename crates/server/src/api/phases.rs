@@ -13,15 +13,7 @@ pub fn router() -> Router<Arc<AppState>> {
 
 /// Each phase of the version in force, with its certification once there is one.
 async fn list_phases(State(s): S, _who: Principal) -> ApiResult<Json<Value>> {
-    let schedule = s.live.schedule();
-    let last = s.live.snapshot().await?.last_report_t;
-    let version = match last
-        .as_deref()
-        .and_then(|t| truceline_engine::Timestamp::parse(t).ok())
-    {
-        Some(t) => schedule.version_at(t),
-        None => &schedule.versions()[0],
-    };
+    let version = s.live.versions().in_force();
     let certified = s.mech.certifications();
     let a = version.classifier.agreement();
     let items: Vec<Value> = a

@@ -51,8 +51,10 @@ async fn summary_value(s: &AppState, who: &Principal, q: SummaryQuery) -> ApiRes
         .map_err(|e| ApiError::unavailable(format!("the ledger: {e}")))?
         .map(|c| (c.checkpoint.size, super::ledger::b64(&c.checkpoint.root)));
     let incidents = s.mech.all_incidents();
+    // The version in force as of the last report: the rules the engine's totals are of.
+    let version = s.live.versions().in_force();
     Ok(crate::summary::compute(&crate::summary::Input {
-        agreement: &s.agreement,
+        agreement: version.classifier.agreement(),
         incidents: &incidents,
         snapshot: &snapshot,
         disclosure: &s.disclosure,

@@ -171,6 +171,12 @@ impl Live {
         self.versions.current()
     }
 
+    /// The schedule itself, for those that show the version in force (the map, the
+    /// summary, notice checks).
+    pub fn versions(&self) -> &Arc<Versions> {
+        &self.versions
+    }
+
     /// Schedules a countersigned version and records its entry (blocking: call it off the
     /// async runtime). The entry's receipt comes with [`Pending::wait`].
     pub fn amend_blocking(&self, amendment: Amendment) -> Result<Pending, EngineActFailure> {
@@ -411,6 +417,7 @@ impl Worker {
         }
         self.batch += 1;
         self.first_report_t.get_or_insert(p.reports[0].t);
+        self.versions.advance(p.reports[p.reports.len() - 1].t);
         Ok(())
     }
 

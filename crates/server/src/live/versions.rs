@@ -8,6 +8,7 @@
 //! generation, so that a batch classified under an older schedule is classified again on
 //! the engine thread before it is applied (a countersignature landed in between).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use truceline_engine::{Classifier, Timestamp};
@@ -65,21 +66,57 @@ impl Schedule {
     }
 }
 
-/// The schedule, shared by the posters (readers) and the engine thread (the writer).
-pub struct Versions(RwLock<Arc<Schedule>>);
+/// The schedule, shared by the posters (readers) and the engine thread (the writer), and
+/// which version is in force as of the last report the engine applied.
+pub struct Versions {
+    schedule: RwLock<Arc<Schedule>>,
+    in_force: AtomicUsize,
+}
 
 impl Versions {
     pub fn new(schedule: Schedule) -> Versions {
-        Versions(RwLock::new(Arc::new(schedule)))
+        Versions {
+            schedule: RwLock::new(Arc::new(schedule)),
+            in_force: AtomicUsize::new(0),
+        }
     }
 
     pub fn current(&self) -> Arc<Schedule> {
-        Arc::clone(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+        Arc::clone(&self.schedule.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The index in [`Schedule::versions`] of the version in force as of the last report
+    /// applied (the engine's clock): what the map, the summary and `GET /v1/agreement`
+    /// show.
+    pub fn in_force_index(&self) -> usize {
+        self.in_force.load(Ordering::Acquire)
+    }
+
+    /// The version in force as of the last report applied.
+    pub fn in_force(&self) -> Scheduled {
+        let schedule = self.current();
+        let i = self.in_force_index().min(schedule.versions.len() - 1);
+        schedule.versions[i].clone()
+    }
+
+    /// After the engine applied reports up to `last`: the version they fell under is the
+    /// one in force.
+    pub(super) fn advance(&self, last: Timestamp) {
+        let schedule = self.current();
+        if schedule.versions.len() == 1 {
+            return;
+        }
+        let i = schedule
+            .versions
+            .iter()
+            .rposition(|v| v.from.is_none_or(|from| last >= from))
+            .unwrap_or(0);
+        self.in_force.store(i, Ordering::Release);
     }
 
     /// Adds a version the engine accepted.
     pub(super) fn push(&self, from: Timestamp, classifier: Arc<Classifier>, sha256: String) {
-        let mut guard = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.schedule.write().unwrap_or_else(|e| e.into_inner());
         let mut next = (**guard).clone();
         next.generation += 1;
         next.versions.push(Scheduled {

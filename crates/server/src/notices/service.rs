@@ -2,6 +2,8 @@
 //! ledger (durable before anything else), and then seen through the projection, which
 //! applies the new entries. Nothing here changes a notice itself.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use truceline_engine::agreement::Role;
 
@@ -17,10 +19,25 @@ use crate::refusal::{DomainResult, Refusal};
 pub const MAX_NOTICES: usize = 1_000_000;
 
 impl Mechanism {
-    fn checker(&self) -> Checker<'_> {
+    fn checker<'a>(&'a self, agreement: &'a truceline_engine::Agreement) -> Checker<'a> {
         Checker {
-            agreement: &self.agreement,
+            agreement,
             policy: &self.policy.notices,
+        }
+    }
+
+    /// The version a notice starting at `from` (RFC 3339) is checked under: the one in
+    /// force then, as the schedule stands (the one in force now when `from` is no time).
+    fn version_for(&self, from: &str) -> Arc<truceline_engine::Agreement> {
+        match crate::clock::parse_ms(from) {
+            Ok(ms) => Arc::clone(
+                self.versions
+                    .current()
+                    .version_at(truceline_engine::Timestamp(ms.saturating_mul(1_000_000)))
+                    .classifier
+                    .agreement(),
+            ),
+            Err(_) => Arc::clone(self.versions.in_force().classifier.agreement()),
         }
     }
 
@@ -32,8 +49,9 @@ impl Mechanism {
         now_ms: i64,
         snapshot: &Snapshot,
     ) -> DomainResult<NoticeCheck> {
+        let agreement = self.version_for(&d.from);
         self.projector.read(|book| {
-            self.checker()
+            self.checker(&agreement)
                 .check(party, d, now_ms, snapshot, book.notices.values())
         })
     }
@@ -104,8 +122,9 @@ impl Mechanism {
         });
         for n in unchecked {
             let submitted = crate::clock::parse_ms(&n.submitted_at).unwrap_or(0);
+            let agreement = self.version_for(&n.draft.from);
             let check = self.projector.read(|b| {
-                self.checker().check(
+                self.checker(&agreement).check(
                     &n.party,
                     &n.draft,
                     submitted,
