@@ -130,6 +130,7 @@ export function render() {
   else if (st.tab === 'record') renderRecord();
   else if (st.tab === 'talks') renderTalks();
   else renderCompliance();
+  el.panelBody.dataset.view = st.tab;
   syncGap();
   if (key && !el.panelBody.contains(document.activeElement)) el.panelBody.querySelector(key)?.focus();
 }

@@ -85,6 +85,8 @@ export function renderTalks() {
   if (canFile && !el.draftForm) el.draftForm = draftForm({ onFiled: async () => { await loadTalks(); render(); } });
   if (session.role === 'party' && !el.commentForm) el.commentForm = commentForm();
   el.commentForm?.update();
+  // Drawn anew by a live update, the tab stays where its reader had scrolled it.
+  const top = el.panelBody.dataset.view === 'talks' ? el.panelBody.scrollTop : 0;
   clear(
     el.panelBody,
     h('h2#talks-title', t('talks.title')),
@@ -97,6 +99,7 @@ export function renderTalks() {
     session.role !== 'observer' && T.drafts.length >= 2 ? impactSection() : null,
     versionsSection(),
   );
+  el.panelBody.scrollTop = top;
 }
 
 // ---------------------------------------------------------------- drafts
