@@ -23,7 +23,7 @@ use truceline_engine::Agreement;
 use truceline_ledger::ledger::ExportError;
 use truceline_ledger::ledger::Ledger;
 
-use crate::access::Audience;
+use crate::access::{Audience, Principal};
 use crate::disclosure::Disclosure;
 use crate::feed::{Feed, NewItem};
 use crate::incidents::projection::Incidents;
@@ -61,6 +61,9 @@ pub enum Change {
     Draft {
         id: String,
         note: &'static str,
+        /// A comment or a signature: told only to its author (and the mediator), whom
+        /// alone it shows to, so that the other side does not learn that one was made.
+        told_only: Option<String>,
     },
     /// A version countersigned to enter into force: public.
     Version {
@@ -486,14 +489,27 @@ impl Projector {
         };
         match change {
             Change::NoticeMade { .. } | Change::Webhook { .. } => Vec::new(),
-            Change::Draft { id, note } => {
+            Change::Draft {
+                id,
+                note,
+                told_only,
+            } => {
                 let Some(draft) = book.talks.drafts.get(id) else {
                     return Vec::new();
                 };
-                d.fan_out(|who| d.draft(draft, &book.talks, who))
-                    .into_iter()
-                    .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
-                    .collect()
+                let told = |who: &Principal| {
+                    told_only
+                        .as_ref()
+                        .is_none_or(|only| who.is_mediator() || who.id == *only)
+                };
+                d.fan_out(|who| {
+                    told(who)
+                        .then(|| d.draft(draft, &book.talks, who))
+                        .flatten()
+                })
+                .into_iter()
+                .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
+                .collect()
             }
             Change::Phase { phase } => book
                 .certified

@@ -71,6 +71,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub log_key: SignerKey,
     pub data_dir: PathBuf,
+    /// The files of the version the ledger began under (server tables blanked), for a
+    /// party that drafts a change to it; `None` when the server was given none.
+    pub starting_files: Option<crate::talks::Bundle>,
     pub subscribers: AtomicUsize,
     pub max_subscribers: usize,
 }
@@ -169,15 +172,19 @@ impl AppState {
             Arc::clone(&config.clock),
         ));
         let tracker = Arc::new(crate::console::Tracker::default());
-        let version_sha256 = match &config.agreement_files {
+        let starting_files = config
+            .agreement_files
+            .as_ref()
+            .map(|files| crate::talks::Bundle {
+                agreement_toml: crate::policy::without_server_tables(&files.agreement_toml),
+                geometry: files.geometry.clone(),
+            });
+        let version_sha256 = match &starting_files {
             Some(files) => {
-                crate::talks::Bundle {
-                    agreement_toml: crate::policy::without_server_tables(&files.agreement_toml),
-                    geometry: files.geometry.clone(),
-                }
-                .build()
-                .map_err(|err| e("naming the agreement's version", &err))?
-                .sha256
+                files
+                    .build()
+                    .map_err(|err| e("naming the agreement's version", &err))?
+                    .sha256
             }
             None => String::new(),
         };
@@ -309,6 +316,7 @@ impl AppState {
             clock: config.clock,
             log_key: config.log_key,
             data_dir: config.data_dir,
+            starting_files,
             subscribers: AtomicUsize::new(0),
             max_subscribers: config.max_subscribers,
         }))

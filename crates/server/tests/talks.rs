@@ -221,7 +221,39 @@ async fn drafts_are_private_until_shared_then_read_as_the_mediators_text() {
         .post("/v1/drafts", filing("in force", AGREEMENT, ZONES))
         .await;
     assert_eq!(s, 201, "{base}");
+    let base_sha = base["sha256"].as_str().unwrap().to_owned();
     let base = base["id"].as_str().unwrap().to_owned();
+
+    // A party drafts a change to the version in force from its files.
+    let (s, files) = sy.get("/v1/agreement/files").await;
+    assert_eq!(s, 200, "{files}");
+    assert_eq!(
+        files["sha256"], base_sha,
+        "the version in force is named by its files' hash"
+    );
+    let fewer_guns =
+        files["agreement_toml"]
+            .as_str()
+            .unwrap()
+            .replacen("max = 162", "max = 150", 1);
+    let geometry = files["geometry"].as_str().unwrap();
+    let (s, change) = sy
+        .act(
+            "/v1/drafts",
+            filing("SY: fewer guns", &fewer_guns, geometry),
+        )
+        .await;
+    assert_eq!(s, 201, "{change}");
+    let change = change["id"].as_str().unwrap().to_owned();
+    let (_, gap) = ru.get(&format!("/v1/drafts/{base}/gap/{change}")).await;
+    let changed: Vec<&str> = gap["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "changed")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, vec!["sy-aol20-artillery"], "{}", gap["rules"]);
     let (s, gap) = ru.get(&format!("/v1/drafts/{base}/gap/{id}")).await;
     assert_eq!(s, 200, "{gap}");
     let aos = gap["zones"]
@@ -264,10 +296,18 @@ async fn drafts_are_private_until_shared_then_read_as_the_mediators_text() {
         .map(|i| serde_json::from_str(&i.data).unwrap())
         .collect();
     assert!(!sy_drafts.is_empty());
-    assert!(
-        sy_drafts.iter().all(|d| d["draft"]["author"] == "RU"),
-        "{sy_drafts:?}"
-    );
+    for item in &sy_drafts {
+        let d = &item["draft"];
+        if d["id"] != change.as_str() {
+            assert_eq!(d["author"], "RU", "{item}");
+        }
+    }
+    // IL's comment is not told to SY, not even as a change it cannot read.
+    let told: Vec<&str> = sy_drafts
+        .iter()
+        .map(|i| i["note"].as_str().unwrap())
+        .collect();
+    assert_eq!(told, vec!["shared", "commented", "filed"], "{sy_drafts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,9 @@
 use super::prelude::*;
 
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/v1/agreement", get(agreement))
+    Router::new()
+        .route("/v1/agreement", get(agreement))
+        .route("/v1/agreement/files", get(files))
 }
 
 async fn agreement(State(s): S, _who: Principal) -> ApiResult<Json<Value>> {
@@ -51,5 +53,25 @@ async fn agreement(State(s): S, _who: Principal) -> ApiResult<Json<Value>> {
         "notices": s.mech.policy(),
         "in_force": {"sha256": in_force.sha256, "from": in_force.from.map(|t| t.to_string())},
         "history": history,
+    })))
+}
+
+/// The two files of the version in force, to draft a change to it (public, as the version
+/// is). The version the ledger began under comes from the files the server started with,
+/// its own tables blanked; a later one from the countersigned draft.
+async fn files(State(s): S, who: Principal) -> ApiResult<Json<Value>> {
+    let version = s.live.versions().in_force();
+    let bundle = if version.from.is_none() {
+        s.starting_files.clone()
+    } else {
+        s.mech.version_files(&who, &version.sha256)
+    };
+    let bundle = bundle.ok_or_else(|| {
+        ApiError::not_found("the server was not given the files of the version in force")
+    })?;
+    Ok(Json(json!({
+        "sha256": version.sha256,
+        "agreement_toml": bundle.agreement_toml,
+        "geometry": bundle.geometry,
     })))
 }

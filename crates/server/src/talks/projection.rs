@@ -46,6 +46,15 @@ pub fn apply(
         vec![Change::Draft {
             id: id.to_owned(),
             note,
+            told_only: None,
+        }]
+    };
+    // A comment and a signature show only to their author and the mediator.
+    let own_change = |id: &str, note: &'static str| {
+        vec![Change::Draft {
+            id: id.to_owned(),
+            note,
+            told_only: Some(d.author.clone()),
         }]
     };
     match d.kind.as_str() {
@@ -99,7 +108,7 @@ pub fn apply(
                 entry: index,
             });
             draft.ledger.push(index);
-            Ok(draft_change(&c.draft, "commented"))
+            Ok(own_change(&c.draft, "commented"))
         }
         "version/signed" => {
             let s: SignAct = read(&d.body)?;
@@ -115,7 +124,7 @@ pub fn apply(
                 at,
                 entry: index,
             });
-            Ok(draft_change(&s.draft, "signed"))
+            Ok(own_change(&s.draft, "signed"))
         }
         "version/countersigned" if from_mediator => {
             let c: Countersigned = read(&d.body)?;
@@ -144,6 +153,7 @@ pub fn apply(
                 Change::Draft {
                     id: c.draft,
                     note: "countersigned",
+                    told_only: None,
                 },
                 Change::Version { sha256: c.sha256 },
             ])

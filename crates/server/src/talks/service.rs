@@ -135,6 +135,16 @@ impl Mechanism {
         Ok(v)
     }
 
+    /// The files of a countersigned version (public, as it is).
+    pub fn version_files(&self, who: &Principal, sha256: &str) -> Option<Bundle> {
+        self.projector.read(|b| {
+            let v = b.talks.version(sha256)?;
+            let d = b.talks.drafts.get(&v.draft)?;
+            self.disclosure.draft(d, &b.talks, who)?;
+            Some(d.bundle.clone())
+        })
+    }
+
     /// Every draft `who` may see, without files.
     pub fn drafts_for(&self, who: &Principal) -> Vec<Value> {
         self.projector.read(|b| {
