@@ -17,21 +17,22 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Condvar, Mutex};
 
-use serde_json::json;
 use truceline_engine::agreement::{Role, RuleKind};
 use truceline_engine::Agreement;
 use truceline_ledger::ledger::ExportError;
 use truceline_ledger::ledger::Ledger;
 
-use crate::access::{Audience, Principal};
+use crate::access::Audience;
 use crate::disclosure::Disclosure;
 use crate::feed::{Feed, NewItem};
 use crate::incidents::projection::Incidents;
-use crate::incidents::{engine_link, Incident};
 use crate::notices::Notice;
-use crate::store::{DocKind, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Entries applied per store transaction when catching up.
+mod items;
+mod stored;
+
 pub const CATCH_UP_BATCH: usize = 8_192;
 
 /// What an entry changed, for the feed.
@@ -205,61 +206,7 @@ impl Projector {
         } else {
             0
         };
-        let mut book = Book {
-            next: store.projection_next()?,
-            ..Book::default()
-        };
-        for doc in store.docs(DocKind::Notice)? {
-            let mut n: Notice =
-                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
-                    kind: "notice",
-                    why: e.to_string(),
-                })?;
-            n.fix_times();
-            book.notices.insert(n.id.clone(), n);
-        }
-        for doc in store.docs(DocKind::Incident)? {
-            let mut i: Incident =
-                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
-                    kind: "incident",
-                    why: e.to_string(),
-                })?;
-            if let Some(link) = &mut i.engine {
-                link.last_breach_ms = crate::clock::parse_ms(&link.last_breach_at).unwrap_or(0);
-                if i.status.is_open() {
-                    book.incidents
-                        .engine
-                        .insert(engine_link::key_of_link(link), i.id.clone());
-                }
-            }
-            book.incidents.by_id.insert(i.id.clone(), i);
-        }
-        for doc in store.docs(DocKind::Webhook)? {
-            let h: crate::webhooks::Hook =
-                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
-                    kind: "webhook",
-                    why: e.to_string(),
-                })?;
-            book.hooks.by_id.insert(h.id.clone(), h);
-        }
-        for doc in store.docs(DocKind::Draft)? {
-            let d: crate::talks::DraftRecord =
-                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
-                    kind: "draft",
-                    why: e.to_string(),
-                })?;
-            book.talks.drafts.insert(d.id.clone(), d);
-        }
-        if let Some(doc) = store.docs(DocKind::Talks)?.into_iter().next() {
-            let t: TalksDoc =
-                serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
-                    kind: "talks",
-                    why: e.to_string(),
-                })?;
-            book.talks.signatures = t.signatures;
-            book.talks.versions = t.versions;
-            book.certified = t.certified;
-        }
+        let book = Book::load(store.as_ref())?;
         let feed_mark = store.last_feed_source()?;
         let projector = Arc::new(Projector {
             book: Mutex::new(book),
@@ -328,7 +275,7 @@ impl Projector {
                     last = index + 1;
                     // Live, an entry's events reach the feed before what it changes.
                     let mut changes: Vec<Change> = if index < self.retell_events_below {
-                        retold_events(&entry).into_iter().collect()
+                        items::retold_events(&entry).into_iter().collect()
                     } else {
                         Vec::new()
                     };
@@ -353,7 +300,7 @@ impl Projector {
                 return Ok(());
             }
             self.publish(items, last - 1);
-            let docs = Self::changed_docs(&book, &applied);
+            let docs = book.changed_docs(&applied);
             self.store.commit_projection(&docs, last)?;
             book.next = last;
             if !more {
@@ -389,85 +336,6 @@ impl Projector {
         })
     }
 
-    fn changed_docs(book: &Book, applied: &[Vec<Change>]) -> Vec<(DocKind, String, String)> {
-        let mut notices: BTreeMap<&str, ()> = BTreeMap::new();
-        let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
-        let mut hooks: BTreeMap<&str, ()> = BTreeMap::new();
-        let mut drafts: BTreeMap<&str, ()> = BTreeMap::new();
-        let mut talks = false;
-        for changes in applied {
-            for c in changes {
-                match c {
-                    Change::Notice { id, .. } | Change::NoticeMade { id } => {
-                        notices.insert(id, ());
-                    }
-                    Change::Incident { id, .. } => {
-                        incidents.insert(id, ());
-                    }
-                    Change::Webhook { id } => {
-                        hooks.insert(id, ());
-                    }
-                    Change::Draft { id, .. } => {
-                        drafts.insert(id, ());
-                        talks = true;
-                    }
-                    Change::Version { .. } | Change::Phase { .. } => talks = true,
-                    Change::Escalation { .. } | Change::Events { .. } => {}
-                }
-            }
-        }
-        let mut out = Vec::new();
-        for id in notices.keys() {
-            if let Some(n) = book.notices.get(*id) {
-                out.push((
-                    DocKind::Notice,
-                    n.id.clone(),
-                    serde_json::to_string(n).unwrap_or_default(),
-                ));
-            }
-        }
-        for id in incidents.keys() {
-            if let Some(i) = book.incidents.by_id.get(*id) {
-                out.push((
-                    DocKind::Incident,
-                    i.id.clone(),
-                    serde_json::to_string(i).unwrap_or_default(),
-                ));
-            }
-        }
-        for id in hooks.keys() {
-            if let Some(h) = book.hooks.by_id.get(*id) {
-                out.push((
-                    DocKind::Webhook,
-                    h.id.clone(),
-                    serde_json::to_string(h).unwrap_or_default(),
-                ));
-            }
-        }
-        for id in drafts.keys() {
-            if let Some(d) = book.talks.drafts.get(*id) {
-                out.push((
-                    DocKind::Draft,
-                    d.id.clone(),
-                    serde_json::to_string(d).unwrap_or_default(),
-                ));
-            }
-        }
-        if talks {
-            let doc = TalksDoc {
-                signatures: book.talks.signatures.clone(),
-                versions: book.talks.versions.clone(),
-                certified: book.certified.clone(),
-            };
-            out.push((
-                DocKind::Talks,
-                "talks".to_owned(),
-                serde_json::to_string(&doc).unwrap_or_default(),
-            ));
-        }
-        out
-    }
-
     /// Publishes the feed items of the entries up to `last` applied (those past the
     /// feed's mark), and waits until they are durable.
     fn publish(&self, items: Vec<NewItem>, last: u64) {
@@ -475,104 +343,6 @@ impl Projector {
         *mark = (*mark).max(last);
         if !items.is_empty() {
             self.feed.publish_durable(items);
-        }
-    }
-
-    fn items_for(&self, book: &Book, index: u64, time_ms: i64, change: &Change) -> Vec<NewItem> {
-        let d = &self.disclosure;
-        let item = |kind: &'static str, (audience, data): (Audience, serde_json::Value)| NewItem {
-            kind,
-            time_ms,
-            audience,
-            data,
-            source: Some(index),
-        };
-        match change {
-            Change::NoticeMade { .. } | Change::Webhook { .. } => Vec::new(),
-            Change::Draft {
-                id,
-                note,
-                told_only,
-            } => {
-                let Some(draft) = book.talks.drafts.get(id) else {
-                    return Vec::new();
-                };
-                let told = |who: &Principal| {
-                    told_only
-                        .as_ref()
-                        .is_none_or(|only| who.is_mediator() || who.id == *only)
-                };
-                d.fan_out(|who| {
-                    told(who)
-                        .then(|| d.draft(draft, &book.talks, who))
-                        .flatten()
-                })
-                .into_iter()
-                .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
-                .collect()
-            }
-            Change::Phase { phase } => book
-                .certified
-                .iter()
-                .rev()
-                .find(|c| c.phase == *phase)
-                .map(|c| {
-                    let public = Audience {
-                        public: true,
-                        ..Audience::default()
-                    };
-                    vec![item("phase", (public, json!(c)))]
-                })
-                .unwrap_or_default(),
-            Change::Version { sha256 } => {
-                let Some(v) = book.talks.version(sha256) else {
-                    return Vec::new();
-                };
-                vec![item(
-                    "version",
-                    (
-                        Audience {
-                            public: true,
-                            ..Audience::default()
-                        },
-                        d.version(v),
-                    ),
-                )]
-            }
-            Change::Events { audience, events } => events
-                .iter()
-                .map(|e| item("event", (audience.clone(), e.clone())))
-                .collect(),
-            Change::Notice { id, note } => {
-                let Some(n) = book.notices.get(id) else {
-                    return Vec::new();
-                };
-                d.fan_out(|who| d.notice(n, who))
-                    .into_iter()
-                    .map(|(a, v)| item("notice", (a, json!({"note": note, "notice": v}))))
-                    .collect()
-            }
-            Change::Incident { id, note } => {
-                let Some(i) = book.incidents.by_id.get(id) else {
-                    return Vec::new();
-                };
-                d.fan_out(|who| d.incident(i, who))
-                    .into_iter()
-                    .map(|(a, v)| item("incident", (a, json!({"note": note, "incident": v}))))
-                    .collect()
-            }
-            Change::Escalation { notice, why } => {
-                let Some(n) = book.notices.get(notice) else {
-                    return Vec::new();
-                };
-                vec![item(
-                    "escalation",
-                    (
-                        Audience::ids([n.party.clone()]),
-                        json!({"notice": notice, "why": why}),
-                    ),
-                )]
-            }
         }
     }
 
@@ -603,33 +373,6 @@ impl Projector {
             })
             .map(|_| ())
     }
-}
-
-/// The events of an `engine/events` entry as the feed items the engine thread made of
-/// them: one entry per view, so its ledger audience is the view's readers (a copy is for
-/// them alone).
-fn retold_events(entry: &truceline_ledger::envelope::Entry) -> Option<Change> {
-    let d = entry.draft();
-    if d.kind != "engine/events" {
-        return None;
-    }
-    let events = d.body.get("events")?.as_array()?.clone();
-    let readers = d.audience.iter().cloned();
-    let audience = match d.body.get("view").and_then(|v| v.as_str()) {
-        Some("copy") => Audience::only(readers),
-        _ => Audience::ids(readers),
-    };
-    Some(Change::Events { audience, events })
-}
-
-/// The talks' small tables and the phases certified, stored as one document (drafts are
-/// stored one by one).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct TalksDoc {
-    signatures: Vec<crate::talks::Signature>,
-    versions: Vec<crate::talks::Version>,
-    #[serde(default)]
-    certified: Vec<crate::phases::Certification>,
 }
 
 /// Why a scan stopped early.
