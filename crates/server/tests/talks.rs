@@ -334,25 +334,8 @@ async fn a_countersigned_version_runs_from_its_instant_and_after_a_restart() {
     let b_classifier = Arc::new(Classifier::new(Arc::new(b)));
     let offline_events = |engine: &mut Engine, text: &str| -> Vec<(String, String, String)> {
         let report = truceline_engine::parse_report(text.trim().as_bytes()).unwrap();
-        let classifier = Arc::clone(engine.classifier_for(report.t));
-        let mut hits = Vec::new();
-        let (party, category) = classifier.classify(&report, &mut hits).unwrap();
         let mut events = Vec::new();
-        engine
-            .apply(
-                &truceline_engine::ReportRef {
-                    t: report.t,
-                    unit: &report.unit,
-                    party,
-                    category,
-                    count: report.count,
-                    lon: report.lon,
-                    lat: report.lat,
-                    hits: &hits,
-                },
-                &mut events,
-            )
-            .unwrap();
+        engine.apply_raw(&report, &mut events).unwrap();
         events
             .iter()
             .map(|e| {

@@ -49,6 +49,28 @@ pub struct ReportRef<'a> {
     pub hits: &'a [Hit],
 }
 
+impl<'a> ReportRef<'a> {
+    /// A read report as classified: its party, category and hits by a classifier.
+    #[inline]
+    pub fn of(
+        report: &'a RawReport,
+        party: PartyIndex,
+        category: CategoryIndex,
+        hits: &'a [Hit],
+    ) -> ReportRef<'a> {
+        ReportRef {
+            t: report.t,
+            unit: &report.unit,
+            party,
+            category,
+            count: report.count,
+            lon: report.lon,
+            lat: report.lat,
+            hits,
+        }
+    }
+}
+
 /// A unit as the engine last saw it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UnitView<'a> {
@@ -338,19 +360,7 @@ impl Engine {
     ) -> Result<(), ApplyError> {
         let mut hits = Vec::new();
         let (party, category) = self.classifier_for(report.t).classify(report, &mut hits)?;
-        self.apply(
-            &ReportRef {
-                t: report.t,
-                unit: &report.unit,
-                party,
-                category,
-                count: report.count,
-                lon: report.lon,
-                lat: report.lat,
-                hits: &hits,
-            },
-            events,
-        )
+        self.apply(&ReportRef::of(report, party, category, &hits), events)
     }
 
     /// Checks `reports`, in order, as [`Self::apply`] would refuse each after the ones

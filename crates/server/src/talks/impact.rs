@@ -69,16 +69,7 @@ impl Run {
         };
         let before = self.events.len();
         let applied = self.engine.apply_attributed(
-            &ReportRef {
-                t: report.t,
-                unit: &report.unit,
-                party,
-                category,
-                count: report.count,
-                lon: report.lon,
-                lat: report.lat,
-                hits: &self.hits,
-            },
+            &ReportRef::of(report, party, category, &self.hits),
             &mut self.events,
             &mut self.causes,
         );
