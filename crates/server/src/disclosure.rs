@@ -26,8 +26,18 @@ use truceline_engine::Agreement;
 use crate::access::{Audience, Principal};
 use crate::incidents::Incident;
 use crate::notices::Notice;
+use crate::phases::Certification;
 use crate::policy::{DisclosurePolicy, NoticePolicy, OtherUnit};
 use crate::talks::{DraftRecord, Talks, Version};
+
+/// What an impact over the recorded reports tells a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImpactScope {
+    All,
+    /// The breaches caused by this party's own units.
+    OwnUnits(String),
+    Refused,
+}
 
 /// The policy and the principals it decides for.
 #[derive(Debug, Clone)]
@@ -376,6 +386,22 @@ impl Disclosure {
             v["ledger"] = json!(d.ledger);
         }
         Some(v)
+    }
+
+    /// Whose breaches `who` is told of in an impact over the recorded reports: a party
+    /// only those its own units' reports caused (the rest would say where the other side's
+    /// forces were); the mediator and monitors all; an observer none.
+    pub fn impact_scope(&self, who: &Principal) -> ImpactScope {
+        match who.role {
+            Role::Mediator | Role::Monitor => ImpactScope::All,
+            Role::Party => ImpactScope::OwnUnits(who.id.clone()),
+            Role::Observer => ImpactScope::Refused,
+        }
+    }
+
+    /// A phase's certification, as everyone sees it (all of it: it is public).
+    pub fn certification(&self, c: &Certification) -> Value {
+        json!(c)
     }
 
     /// A countersigned version, as everyone sees it.

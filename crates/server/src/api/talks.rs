@@ -145,11 +145,6 @@ async fn impact(
     Path((a, b)): Path<(String, String)>,
     Query(q): Query<ImpactQuery>,
 ) -> ApiResult<Json<Value>> {
-    if who.role == Role::Observer {
-        return Err(ApiError::forbidden(
-            "observers are not told what the forces did",
-        ));
-    }
     let time = |name: &str, v: &Option<String>| {
         v.as_deref()
             .map(truceline_engine::Timestamp::parse)
@@ -160,34 +155,8 @@ async fn impact(
         from: time("from", &q.from)?,
         to: time("to", &q.to)?,
     };
-    let (da, db) = s.mech.draft_pair(&who, &a, &b)?;
-    // One impact at a time: each replays every recorded report twice.
-    if s.mech.impact_running.swap(true, Ordering::AcqRel) {
-        return Err(ApiError::unavailable(
-            "another impact is being computed; ask again when it is done",
-        ));
-    }
-    let ledger = Arc::clone(&s.ledger);
-    let only = (who.role == Role::Party).then(|| who.id.clone());
-    let result = blocking(move || {
-        crate::talks::impact::over_ledger(
-            &ledger,
-            &da.agreement,
-            &db.agreement,
-            period,
-            only.as_deref(),
-        )
-        .map_err(ApiError::internal)
-    })
-    .await;
-    s.mech.impact_running.store(false, Ordering::Release);
-    let report = result?;
-    let mut v = serde_json::to_value(report).map_err(|e| ApiError::internal(e.to_string()))?;
-    v["drafts"] = json!({"a": a, "b": b});
+    let mut v = blocking(move || s.mech.draft_impact(&who, &a, &b, period)).await?;
     v["period"] = json!({"from": q.from, "to": q.to});
-    if who.role == Role::Party {
-        v["only_party"] = json!(who.id);
-    }
     Ok(Json(v))
 }
 

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 use truceline_engine::agreement::Role;
 use truceline_ledger::envelope::Entry;
 
@@ -47,9 +46,7 @@ pub fn apply(
     let at = rfc3339_ms(d.time_ms as i64);
     let body = &d.body;
     let from_mediator = d.author == ctx.mediator;
-    fn read<T: for<'de> Deserialize<'de>>(body: &Value) -> Result<T, String> {
-        T::deserialize(body).map_err(|e| e.to_string())
-    }
+    use crate::projection::read_body as read;
     let change = |book: &mut Incidents,
                   id: &str,
                   note: &'static str,

@@ -180,21 +180,24 @@ impl Live {
     /// Schedules a countersigned version and records its entry (blocking: call it off the
     /// async runtime). The entry's receipt comes with [`Pending::wait`].
     pub fn amend_blocking(&self, amendment: Amendment) -> Result<Pending, EngineActFailure> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .blocking_send(Command::Amend(amendment, reply))
-            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?;
-        answer
-            .blocking_recv()
-            .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?
+        self.engine_act_blocking(|reply| Command::Amend(amendment, reply))
     }
 
     /// Certifies a phase in the engine and records its entry (blocking, as
     /// [`Self::amend_blocking`]).
     pub fn certify_blocking(&self, certify: Certify) -> Result<Pending, EngineActFailure> {
+        self.engine_act_blocking(|reply| Command::Certify(certify, reply))
+    }
+
+    /// Hands one of the engine's own acts to its thread and waits for its entry to be
+    /// queued.
+    fn engine_act_blocking(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<Pending, EngineActFailure>>) -> Command,
+    ) -> Result<Pending, EngineActFailure> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .blocking_send(Command::Certify(certify, reply))
+            .blocking_send(command(reply))
             .map_err(|_| EngineActFailure::Stopped("the engine has stopped"))?;
         answer
             .blocking_recv()

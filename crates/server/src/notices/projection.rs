@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 use truceline_ledger::envelope::Entry;
 
 use super::{notice_id, AnswerKind, Notice, NoticeCheck, NoticeDraft, NoticeStatus, Relay};
@@ -49,9 +48,7 @@ pub fn apply(
     let at = rfc3339_ms(at_ms);
     let body = &d.body;
     let from_mediator = d.author == ctx.mediator;
-    fn read<T: for<'de> Deserialize<'de>>(body: &Value) -> Result<T, String> {
-        T::deserialize(body).map_err(|e| e.to_string())
-    }
+    use crate::projection::read_body as read;
     let changed = |notices: &mut BTreeMap<String, Notice>,
                    id: &str,
                    note: &'static str,

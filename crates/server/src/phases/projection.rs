@@ -29,7 +29,7 @@ pub fn apply(
     if d.kind != super::service::CERTIFIED_KIND || d.author != ctx.mediator {
         return Ok(Vec::new());
     }
-    let c: Certified = serde_json::from_value(d.body.clone()).map_err(|e| e.to_string())?;
+    let c: Certified = crate::projection::read_body(&d.body)?;
     certified.push(Certification {
         phase: c.phase.clone(),
         at: c.at,

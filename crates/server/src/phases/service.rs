@@ -83,15 +83,19 @@ impl Mechanism {
             b.certified
                 .iter()
                 .find(|c| c.entry == index)
-                .map(|c| json!(c))
+                .map(|c| self.disclosure.certification(c))
                 .ok_or_else(|| Refusal::internal("the certification is not in the projection"))
         })
     }
 
     /// Every certification, oldest first: public.
     pub fn certifications(&self) -> Vec<Value> {
-        self.projector
-            .read(|b| b.certified.iter().map(|c| json!(c)).collect())
+        self.projector.read(|b| {
+            b.certified
+                .iter()
+                .map(|c| self.disclosure.certification(c))
+                .collect()
+        })
     }
 
     /// Whether a piece of evidence is cited by a certification (public, as they are).

@@ -57,7 +57,7 @@ impl Projector {
                         public: true,
                         ..Audience::default()
                     };
-                    vec![item("phase", (public, json!(c)))]
+                    vec![item("phase", (public, d.certification(c)))]
                 })
                 .unwrap_or_default(),
             Change::Version { sha256 } => {

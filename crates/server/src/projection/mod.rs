@@ -145,6 +145,11 @@ impl Context {
     }
 }
 
+/// An entry's body as the record it carries; why not, for the projection's warning.
+pub fn read_body<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> Result<T, String> {
+    T::deserialize(body).map_err(|e| e.to_string())
+}
+
 /// Every projection, in memory.
 #[derive(Debug, Default)]
 pub struct Book {

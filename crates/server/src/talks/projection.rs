@@ -3,7 +3,6 @@
 //! ([`super::service`]) check and record; this is the one place the talks change.
 
 use serde::Deserialize;
-use serde_json::Value;
 use truceline_ledger::envelope::Entry;
 
 use super::{
@@ -39,9 +38,7 @@ pub fn apply(
     let d = entry.draft();
     let at = rfc3339_ms(d.time_ms as i64);
     let from_mediator = d.author == ctx.mediator;
-    fn read<T: for<'de> Deserialize<'de>>(body: &Value) -> Result<T, String> {
-        T::deserialize(body).map_err(|e| e.to_string())
-    }
+    use crate::projection::read_body as read;
     let draft_change = |id: &str, note: &'static str| {
         vec![Change::Draft {
             id: id.to_owned(),

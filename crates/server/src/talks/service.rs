@@ -5,6 +5,7 @@
 //! batches; a refusal records nothing.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -18,6 +19,7 @@ use super::{
 };
 use crate::access::{Audience, Principal};
 use crate::acts::Signing;
+use crate::disclosure::ImpactScope;
 use crate::live::{Amendment, Live};
 use crate::mechanism::Mechanism;
 use crate::refusal::{DomainResult, Refusal};
@@ -27,15 +29,20 @@ use crate::refusal::{DomainResult, Refusal};
 pub const MAX_BUNDLE_BYTES: usize = 900 * 1024;
 
 /// Drafts built from their files, by hash: building validates geometry, so it is done
-/// once per draft and kept.
+/// once per draft and kept (a party's filing is built for the envelope it signs and again
+/// when it comes signed: the second is a look-up).
 #[derive(Default)]
-pub struct Built(Mutex<HashMap<String, Arc<Draft>>>);
+pub struct Built(Mutex<HashMap<String, (Bundle, Arc<Draft>)>>);
 
 impl Built {
+    /// The draft of `bundle`; `sha256` is the hash it is said to have. A hash names only
+    /// the files it was built from: other files under a known hash are built afresh.
     fn get(&self, bundle: &Bundle, sha256: &str) -> DomainResult<Arc<Draft>> {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(d) = cache.get(sha256) {
-            return Ok(Arc::clone(d));
+        if let Some((files, d)) = cache.get(sha256) {
+            if files == bundle {
+                return Ok(Arc::clone(d));
+            }
         }
         let draft = Arc::new(
             bundle
@@ -45,7 +52,7 @@ impl Built {
         if cache.len() >= MAX_DRAFTS {
             cache.clear();
         }
-        cache.insert(draft.sha256.clone(), Arc::clone(&draft));
+        cache.insert(draft.sha256.clone(), (bundle.clone(), Arc::clone(&draft)));
         Ok(draft)
     }
 }
@@ -191,10 +198,7 @@ impl Mechanism {
                 "the draft's files are {size} bytes; at most {MAX_BUNDLE_BYTES}"
             )));
         }
-        let draft = filing
-            .bundle()
-            .build()
-            .map_err(|e| Refusal::invalid(e.to_string()))?;
+        let draft = self.talks_built.get(&filing.bundle(), &filing.sha256)?;
         if draft.agreement.id != self.agreement.id {
             return Err(Refusal::invalid(format!(
                 "{}: the draft is of agreement {:?}; this mechanism runs {:?}",
@@ -461,14 +465,59 @@ impl Mechanism {
         Ok(report)
     }
 
-    /// The two drafts' agreements, for the impact over recorded reports.
-    pub fn draft_pair(
+    /// The impact between two drafts `who` may see over the recorded reports of `period`,
+    /// as the disclosure policy lets `who` be told of it. One runs at a time: each replays
+    /// every recorded report twice.
+    pub fn draft_impact(
         &self,
         who: &Principal,
         a: &str,
         b: &str,
-    ) -> DomainResult<(Arc<Draft>, Arc<Draft>)> {
-        let (a, b) = (self.visible_draft(who, a)?, self.visible_draft(who, b)?);
-        Ok((self.built(&a)?, self.built(&b)?))
+        period: super::impact::Period,
+    ) -> DomainResult<Value> {
+        let only_party = match self.disclosure.impact_scope(who) {
+            ImpactScope::Refused => {
+                return Err(Refusal::forbidden(
+                    "observers are not told what the forces did",
+                ))
+            }
+            ImpactScope::All => None,
+            ImpactScope::OwnUnits(party) => Some(party),
+        };
+        let (ra, rb) = (self.visible_draft(who, a)?, self.visible_draft(who, b)?);
+        let (da, db) = (self.built(&ra)?, self.built(&rb)?);
+        let _running = Running::start(&self.impact_running).ok_or_else(|| {
+            Refusal::unavailable("another impact is being computed; ask again when it is done")
+        })?;
+        let report = super::impact::over_ledger(
+            self.recorder.ledger(),
+            &da.agreement,
+            &db.agreement,
+            period,
+            only_party.as_deref(),
+        )
+        .map_err(Refusal::internal)?;
+        let mut v = serde_json::to_value(report).map_err(|e| Refusal::internal(e.to_string()))?;
+        v["drafts"] = json!({"a": ra.id, "b": rb.id});
+        if let Some(party) = only_party {
+            v["only_party"] = json!(party);
+        }
+        Ok(v)
+    }
+}
+
+/// Holds a flag for as long as one operation runs, and lets it go however the operation
+/// ends.
+struct Running<'a>(&'a AtomicBool);
+
+impl<'a> Running<'a> {
+    fn start(flag: &'a AtomicBool) -> Option<Running<'a>> {
+        (!flag.swap(true, Ordering::AcqRel)).then_some(Running(flag))
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
