@@ -9,6 +9,7 @@ import { loadIncidents } from './incidents.js';
 import { loadSummary } from './compliance.js';
 import { recordButton } from './record.js';
 import { loadTalks } from './talks.js';
+import { loadForce, FORCE_ITEM_KINDS } from './force.js';
 
 // ---------------------------------------------------------------- feed
 
@@ -64,7 +65,7 @@ export function connectStream() {
       session.renew().then(connectStream, () => setTimeout(() => st.map && connectStream(), 3000));
     }
   };
-  for (const kind of ['event', 'notice', 'incident', 'escalation', 'draft', 'version']) {
+  for (const kind of ['event', 'notice', 'incident', 'escalation', 'draft', 'version', ...FORCE_ITEM_KINDS]) {
     es.addEventListener(kind, (m) => onItem(streamItem(kind, m.lastEventId, m.data)));
   }
 }
@@ -91,6 +92,9 @@ function onItem(item) {
     // The talks, fetched again once they have been shown (a new draft, comment, signature
     // or countersigned version).
     if ((fresh.has('draft') || fresh.has('version')) && st.talks?.loaded) await loadTalks();
+    // The force's records (a patrol tasked or reported, an inspection, a declaration, a
+    // denial, a crossing), fetched again once the Force tab has been shown.
+    if (st.force?.loaded && FORCE_ITEM_KINDS.some((k) => fresh.has(k))) await loadForce();
     if (kinds.has('notice') || kinds.has('escalation')) await loadNotices();
     if (kinds.has('incident') || kinds.has('event')) await loadIncidents();
     if (st.tab === 'compliance') await loadSummary();
@@ -118,6 +122,11 @@ function feedText(item) {
   if (item.kind === 'incident') return t('feed.incident', { id: d.incident?.id || d.id || '', note: word('note', d.note || d.incident?.status || '') });
   if (item.kind === 'draft') return t('feed.draft', { id: d.draft?.id || '', title: d.draft?.title || '', note: word('draftNote', d.note || '') });
   if (item.kind === 'version') return t('feed.version', { sha: String(d.sha256 || '').slice(0, 12), draft: d.draft || '', at: utc(d.in_force_at) });
+  if (item.kind === 'patrol') return t('feed.patrol', { id: d.patrol?.id || '', unit: d.patrol?.unit || '', note: word('patrolNote', d.note || d.patrol?.status || '') });
+  if (FORCE_ITEM_KINDS.includes(item.kind)) {
+    const rec = d[item.kind] || d;
+    return t('feed.forceItem', { what: word('forceItem', item.kind), id: rec?.id || '', note: word('patrolNote', d.note || rec?.status || '') });
+  }
   if (item.kind === 'escalation') {
     const m = String(d.why || '').match(/^no answer from (.+) by (\S+)$/);
     return m ? t('feed.escalationNoAnswer', { notice: d.notice, parties: m[1], at: utc(m[2]) }) : t('feed.escalation', { notice: d.notice, why: utcInText(d.why) });

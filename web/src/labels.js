@@ -2,6 +2,7 @@ import maplibregl from 'maplibre-gl';
 import { h } from './util.js';
 import { st, el } from './state.js';
 import { bboxOf } from './geo.js';
+import { isPlace, placeKind } from './places.js';
 
 // ---------------------------------------------------------------- zone and line labels
 
@@ -11,6 +12,8 @@ import { bboxOf } from './geo.js';
 // (exclusion, standoff, cap, none), each at its first candidate whose box is free; one
 // that fits nowhere is hidden until the view leaves room (its details stay in Map items).
 const LABEL_PRIORITY = { exclusion: 0, standoff: 1, cap: 2, none: 3 };
+// A place's name sits under its symbol (places.js), before the zones' names.
+const PLACE_OFFSET = [0, 17];
 const LABEL_FRACTIONS = [0.5, 0.3, 0.7, 0.15, 0.85, 0.4, 0.6, 0.22, 0.78, 0.08, 0.92];
 
 /** Candidate points for a feature's label, best first: around a preferred latitude (or
@@ -20,6 +23,7 @@ export function labelCandidates(f, i = 0) {
   const pref = [0.5, 0.3, 0.7, 0.4, 0.6][i % 5];
   const fractions = [...LABEL_FRACTIONS].sort((p, q) => Math.abs(p - pref) - Math.abs(q - pref));
   const g = f.geometry;
+  if (g.type === 'Point') return [g.coordinates];
   if (g.type === 'LineString' || g.type === 'MultiLineString') {
     const line = g.type === 'LineString' ? g.coordinates : g.coordinates[0];
     return fractions.map((fr) => line[Math.round((line.length - 1) * fr)]);
@@ -47,10 +51,12 @@ export function addLabels(map) {
   st.labels = st.meta.geojson.features
     .map((f, i) => {
       const style = f.properties.style;
-      const element = h(`div.map-label.k-${style}`, { 'aria-hidden': 'true' }, f.properties.id);
+      const place = isPlace(f);
+      const element = h(`div.map-label.k-${place ? `place.place-${placeKind(f)}` : style}`, { 'aria-hidden': 'true' }, f.properties.id);
       const candidates = labelCandidates(f, i);
-      const marker = new maplibregl.Marker({ element }).setLngLat(candidates[0]).addTo(map);
-      return { f, element, marker, candidates, priority: (LABEL_PRIORITY[style] ?? 3) + (f.properties.shape === 'line' ? 0.5 : 0) };
+      const offset = place ? PLACE_OFFSET : [0, 0];
+      const marker = new maplibregl.Marker({ element, offset }).setLngLat(candidates[0]).addTo(map);
+      return { f, element, marker, candidates, offset, place: place ? placeKind(f) : null, priority: place ? -1 : (LABEL_PRIORITY[style] ?? 3) + (f.properties.shape === 'line' ? 0.5 : 0) };
     })
     .sort((p, q) => p.priority - q.priority);
   placeLabels();
@@ -82,6 +88,8 @@ export function placeLabels() {
     let placed = null;
     for (const c of l.candidates) {
       const p = map.project(c);
+      p.x += l.offset[0];
+      p.y += l.offset[1];
       const r = { x1: p.x - w / 2, y1: p.y - hgt / 2, x2: p.x + w / 2, y2: p.y + hgt / 2 };
       if (r.x1 < 0 || r.y1 < 0 || r.x2 > box.width || r.y2 > box.height) continue;
       if (taken.some((t) => overlaps(r, t))) continue;

@@ -12,6 +12,7 @@ import { renderIncidents } from './incidents.js';
 import { renderCompliance } from './compliance.js';
 import { renderRecord } from './record.js';
 import { renderTalks, syncGap } from './talks.js';
+import { renderForce, syncForce } from './force.js';
 
 // ---------------------------------------------------------------- layout
 
@@ -25,7 +26,7 @@ function localTimesWanted() {
   try { return localStorage.getItem('truceline.showLocal') === '1'; } catch { return false; }
 }
 
-const TABS = ['feed', 'notices', 'incidents', 'compliance', 'talks', 'mapitems', 'record'];
+const TABS = ['feed', 'notices', 'incidents', 'compliance', 'talks', 'force', 'mapitems', 'record'];
 
 /** The page: header, map, time bar and panels. Called again when the language changes:
  * then everything is drawn anew in it but the map, which is kept (with its view). */
@@ -35,6 +36,7 @@ export function layout() {
   el.incidentForm = null;
   el.draftForm = null;
   el.commentForm = null;
+  el.forceForms = null;
   el.clock = h('span.clock#engine-time', { title: t('header.engineTimeTitle') }, t('header.noReports'));
   el.live = h('span.live#live-status', { role: 'status' }, t('header.connecting'));
   el.error = h('div.error-banner#error', { role: 'alert', hidden: true });
@@ -129,8 +131,10 @@ export function render() {
   else if (st.tab === 'mapitems') renderMapItems();
   else if (st.tab === 'record') renderRecord();
   else if (st.tab === 'talks') renderTalks();
+  else if (st.tab === 'force') renderForce();
   else renderCompliance();
   el.panelBody.dataset.view = st.tab;
   syncGap();
+  syncForce();
   if (key && !el.panelBody.contains(document.activeElement)) el.panelBody.querySelector(key)?.focus();
 }

@@ -10,6 +10,7 @@ import { placeLabels } from './labels.js';
 import { placeUnitLabels } from './unitlabels.js';
 import { unitImageUrl, relationTo } from './unitimages.js';
 import { RELATIONS, frameCode } from './symbology.js';
+import { isPlace, placeKinds, placeCanvas, placesFilter, PLACES_LAYER } from './places.js';
 
 // What the person hid: rule kinds (a feature's `style`), principals' units, and overlays.
 st.hidden = { kinds: new Set(), principals: new Set(), layers: new Set() };
@@ -31,7 +32,8 @@ export function applyVisibility() {
   const shown = (shape) => ['all', ['==', ['get', 'shape'], shape], ['!', ['in', ['get', 'style'], kinds]]];
   map.setFilter('zones-fill', shown('zone'));
   map.setFilter('zones-edge', shown('zone'));
-  map.setFilter('lines', shown('line'));
+  map.setFilter('lines', ['all', shown('line'), ['!=', ['geometry-type'], 'Point']]);
+  if (map.getLayer(PLACES_LAYER)) map.setFilter(PLACES_LAYER, placesFilter(st.hidden.layers));
   const principals = ['!', ['in', ['get', 'party'], ['literal', [...st.hidden.principals]]]];
   map.setFilter('units', principals);
   map.setFilter('units-heading', ['all', ['has', 'heading'], principals]);
@@ -40,7 +42,7 @@ export function applyVisibility() {
   for (const [name, layers] of Object.entries(OVERLAYS)) {
     for (const id of layers) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', st.hidden.layers.has(name) ? 'none' : 'visible');
   }
-  for (const l of st.labels || []) l.hidden = st.hidden.kinds.has(l.f.properties.style);
+  for (const l of st.labels || []) l.hidden = l.place ? st.hidden.layers.has(`place-${l.place}`) : st.hidden.kinds.has(l.f.properties.style);
   placeLabels();
   placeUnitLabels();
   el.mapDiv.dataset.hidden = [...st.hidden.kinds].map((k) => `kind:${k}`).concat([...st.hidden.principals].map((p) => `unit:${p}`), [...st.hidden.layers].map((l) => `layer:${l}`)).join(' ');
@@ -60,7 +62,8 @@ function toggle(set, key, swatch, label) {
 /** The legend, folded or open (a <details>): open at first on a wide screen, folded on a
  * tablet or phone, where it would cover units; kept as the person left it. */
 export function renderLegend() {
-  const kinds = new Set(st.meta.geojson.features.map((f) => f.properties.style));
+  const kinds = new Set(st.meta.geojson.features.filter((f) => !isPlace(f)).map((f) => f.properties.style));
+  const places = placeKinds();
   const seps = st.meta.rules.filter((r) => r.kind === 'separation');
   const withUnits = st.meta.parties.filter((p) => p.role === 'party' || p.role === 'monitor');
   st.legendOpen ??= !!window.matchMedia?.('(min-width: 1101px)').matches;
@@ -70,6 +73,8 @@ export function renderLegend() {
     h('strong', t('legend.zones')),
     [...kinds].map((k) => toggle(st.hidden.kinds, k, h('span.swatch', { style: `background:${RULE_COLOURS[k] || RULE_COLOURS.none}` }), k === 'none' ? t('legend.noRule') : word('rule', k))),
     seps.map((r) => h('div.key.muted', t('legend.separation', { parties: r.detail.parties.join('–'), km: km(r.detail.min_km) }))),
+    places.length ? [h('strong', t('places.legend')),
+      places.map((k) => toggle(st.hidden.layers, `place-${k}`, h('img.place-swatch', { src: placeCanvas(k).toDataURL(), alt: '', width: 16, height: 16, dataset: { place: k } }), word('placeKind', k)))] : null,
     h('strong', t('legend.units')),
     // Each principal's units as the map draws them: its colour, in the frame of the
     // viewer's relation to it (the symbol inside says the category: listed below).

@@ -25,6 +25,7 @@ import { loadIncidents } from './incidents.js';
 import { loadSummary, renderCompliance } from './compliance.js';
 import { loadMissionBasemap } from './basemap.js';
 import { refreshPlaceLabels } from './placelabels.js';
+import { pollForce } from './force.js';
 
 // ---------------------------------------------------------------- start
 
@@ -59,6 +60,7 @@ export async function start() {
     st.pollTimer = setInterval(() => {
       pollUnits();
       if (st.tab === 'compliance') loadSummary().then(() => st.tab === 'compliance' && renderCompliance());
+      pollForce();
     }, UNITS_POLL_MS);
     render();
     app.dataset.ready = 'true';

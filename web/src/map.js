@@ -22,9 +22,11 @@ import { MeasureControl, measuring, addMeasurePoint, refreshMeasure } from './me
 import { transformRequest, BASEMAP_SOURCE } from './basemap.js';
 import { setPlaceLabelLayers } from './placelabels.js';
 import { gapStyle, addHatchImage, themeGap, syncGapLayers } from './gaplayers.js';
+import { placesLayer, addPlaceImage, themePlaces } from './places.js';
+import { forceStyle, themeForce, syncForceLayers } from './forcelayers.js';
 
 // What a click (or Enter at the centre) opens, topmost first.
-const CLICKABLE = ['incidents', 'units', 'zones-fill', 'lines', 'notices-fill'];
+const CLICKABLE = ['incidents', 'denials', 'places', 'units', 'zones-fill', 'lines', 'notices-fill'];
 
 // The bundled basemap's colours: the sea and lakes as the map's CSS background (--sea).
 const BASE = {
@@ -41,6 +43,7 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 export function buildMap(countries, mission = null, region = null) {
   const c = BASE[isDark() ? 'dark' : 'light'];
   const gap = gapStyle();
+  const force = forceStyle();
   const map = new maplibregl.Map({
     container: el.mapDiv,
     // The bearer token on the server's basemap tiles.
@@ -64,6 +67,8 @@ export function buildMap(countries, mission = null, region = null) {
         measure: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         // The gap between two drafts (the Talks tab): gaplayers.js.
         gap: gap.source,
+        // The separation force (the Force tab): forcelayers.js.
+        ...force.sources,
       },
       layers: [
         // No background layer: the sea is the map element's CSS background, seen through
@@ -97,6 +102,9 @@ export function buildMap(countries, mission = null, region = null) {
           paint: { 'line-color': ['match', ['get', 'style'], 'standoff', RULE_COLOURS.standoff, '#222'], 'line-width': 2.5, 'line-dasharray': [3, 2] },
         },
         ...gap.layers,
+        ...force.under,
+        // Checkpoints, observation posts and markers (places.js).
+        placesLayer(),
         { id: 'notices-fill', type: 'fill', source: 'notices', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#f1c40f', 'fill-opacity': ['case', ['get', 'selected'], 0.45, 0.18] } },
         { id: 'notices-line', type: 'line', source: 'notices', paint: { 'line-color': '#b7950b', 'line-width': ['case', ['get', 'selected'], 3, 1.5] } },
         { id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } },
@@ -138,6 +146,7 @@ export function buildMap(countries, mission = null, region = null) {
           },
         },
         // Incidents reported with a place: a white dot in a dark red ring, above the units.
+        ...force.over,
         { id: 'incidents', type: 'circle', source: 'incidents', paint: { 'circle-radius': ['case', ['get', 'selected'], 8, 6], 'circle-color': '#fff', 'circle-stroke-color': INCIDENT_RING, 'circle-stroke-width': ['case', ['get', 'selected'], 4, 3] } },
         // The measure tool's path: above everything, dark on light land and light on dark.
         { id: 'measure-fill', type: 'fill', source: 'measure', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#111', 'fill-opacity': 0.12 } },
@@ -160,6 +169,7 @@ export function buildMap(countries, mission = null, region = null) {
   map.on('styleimagemissing', (e) => {
     if (e.id === HEADING_IMAGE) return addHeadingImage(map);
     if (String(e.id).startsWith('hatch-')) return addHatchImage(map, e.id);
+    if (addPlaceImage(map, String(e.id))) return;
     const [kind, party, category] = String(e.id).split('|');
     if (kind === 'unit') ensureUnitImage(map, category, party);
   });
@@ -176,6 +186,7 @@ export function buildMap(countries, mission = null, region = null) {
     scheduleUnits(); // units that arrived before the map was ready
     refreshNoticesLayer();
     syncGapLayers();
+    syncForceLayers();
   });
   // Rendered counts, for people and tests reading the page's state: counted once the map
   // has stayed still for a moment (while it moves, 'idle' follows every frame, and counting
@@ -187,6 +198,7 @@ export function buildMap(countries, mission = null, region = null) {
       if (!st.map || map.isMoving()) return;
       el.mapDiv.dataset.zones = String(map.queryRenderedFeatures({ layers: ['zones-fill', 'lines'] }).length);
       el.mapDiv.dataset.renderedUnits = String(map.queryRenderedFeatures({ layers: ['units'] }).length);
+      el.mapDiv.dataset.renderedPlaces = String(map.queryRenderedFeatures({ layers: ['places'] }).length);
     }, 300);
   });
   map.on('movestart', () => clearTimeout(countTimer));
@@ -233,7 +245,7 @@ export function buildMap(countries, mission = null, region = null) {
     const hits = map.queryRenderedFeatures([[c.x - 10, c.y - 10], [c.x + 10, c.y + 10]], { layers: CLICKABLE });
     openPopup(map.getCenter(), hits.length ? popupFor(hits[0]) : h('p', t('map.nothingHere')), map.getCanvas());
   });
-  for (const layer of ['incidents', 'units', 'zones-fill', 'lines']) {
+  for (const layer of ['incidents', 'denials', 'places', 'units', 'zones-fill', 'lines']) {
     map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = st.draft.mode || measuring() ? 'crosshair' : 'pointer'));
     map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = st.draft.mode || measuring() ? 'crosshair' : ''));
   }
@@ -282,6 +294,8 @@ export function themeMap(dark) {
   st.map.setPaintProperty('towns', 'circle-color', c.town);
   st.map.setPaintProperty('towns', 'circle-stroke-color', c.land);
   themeGap();
+  themePlaces();
+  themeForce();
 }
 
 // Unit symbols. With thousands of units, drawing them is most of a frame's work under a

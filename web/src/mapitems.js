@@ -4,6 +4,7 @@ import { t, localName } from './i18n.js';
 import { showFeature, showUnit } from './popups.js';
 import { unitsInBreach } from './units.js';
 import { exportButtons, exportUnits } from './exportui.js';
+import { isPlace, placeKind, placeCanvas } from './places.js';
 
 // ---------------------------------------------------------------- map items (the map by keyboard)
 
@@ -54,9 +55,9 @@ export function renderMapItems() {
     h('ul.items#map-features', features.map((f) => {
       const name = localName(f.properties, f.properties.id);
       return h('li', h('button.item', { type: 'button', dataset: { key: `feature:${f.properties.id}` }, onclick: (e) => showFeature(f, e.currentTarget) },
-        h(`span.swatch.k-${f.properties.style}`, { 'aria-hidden': 'true' }),
+        isPlace(f) ? h('img.place-swatch', { src: placeCanvas(placeKind(f)).toDataURL(), alt: '', width: 14, height: 14, dataset: { place: placeKind(f) } }) : h(`span.swatch.k-${f.properties.style}`, { 'aria-hidden': 'true' }),
         h('strong', { dir: 'ltr' }, f.properties.id), name !== f.properties.id ? ` ${name}` : '',
-        h('span.muted', ` ${word('shape', f.properties.shape)}${kinds(f).length ? `: ${kinds(f).join(', ')}` : ''}`)));
+        h('span.muted', ` ${isPlace(f) ? word('placeKind', placeKind(f)) : word('shape', f.properties.shape)}${kinds(f).length ? `: ${kinds(f).join(', ')}` : ''}`)));
     })),
   );
 }

@@ -10,6 +10,8 @@ import { labelCandidates } from './labels.js';
 import { unitsInBreach } from './units.js';
 import { incidentPopup } from './overlays.js';
 import { setTab, openPanel } from './layout.js';
+import { isPlace, placeKind } from './places.js';
+import { denialPopup } from './force.js';
 
 /** The Incidents tab with incident `id` open (the panels' sheet opened on a phone). */
 function openIncident(id) {
@@ -54,6 +56,7 @@ export function popupFor(f) {
   const p = f.properties;
   if (f.layer.id === 'units') return unitPopup(st.unitNames[f.id]);
   if (f.layer.id === 'incidents') return incidentPopup(p, openIncident);
+  if (f.layer.id === 'denials') return denialPopup(p.id);
   if (f.layer.id === 'notices-fill') return h('div', { dataset: { popup: `notice:${p.id}` } }, h('strong', t('popup.notice', { id: p.id })), h('div', `${p.party} · ${word('noticeKind', p.kind)} · ${word('status', p.status)}`));
   return featurePopup(st.meta.geojson.features.find((x) => x.properties.id === p.id) || { properties: p });
 }
@@ -73,17 +76,31 @@ export function unitPopup(name) {
 
 export function featurePopup(f) {
   const p = f.properties;
+  if (isPlace(f)) return placePopup(f);
   const rules = typeof p.rules === 'string' ? JSON.parse(p.rules) : p.rules || [];
   return h('div', { dataset: { popup: `feature:${p.id}` } },
     h('strong', localName(p, p.id)), h('div.muted', `${p.id} · ${word('shape', p.shape === 'line' ? 'line' : 'zone')}`),
     rules.length ? h('ul', rules.map((r) => h('li', `${r.id} (${word('rule', r.kind)})`, ruleDetail(r)))) : h('div.muted', t('popup.noRule')));
 }
 
+/** A checkpoint's, observation post's or marker's details: its kind, its hours and the
+ * zone beyond it (a checkpoint's). */
+function placePopup(f) {
+  const p = f.properties;
+  const kind = placeKind(f);
+  return h('div', { dataset: { popup: `feature:${p.id}` } },
+    h('strong', localName(p, p.id)), h('div.muted', `${p.id} · ${word('placeKind', kind)}`),
+    p.hours ? h('div', t('places.hours'), ' ', h('span', { dir: 'ltr' }, String(p.hours)), ' UTC') : null,
+    p.beyond ? h('div', t('places.beyond', { zone: p.beyond })) : null,
+    h('div.muted', { dir: 'ltr' }, degrees(f.geometry.coordinates[0], f.geometry.coordinates[1])));
+}
+
 /** Shows a zone or line from a list: brings it into view and opens its details. */
 export function showFeature(f, from) {
   const at = st.labels?.find((l) => l.f === f)?.marker.getLngLat() || labelCandidates(f)[0];
   const b = bboxOf({ features: [f] });
-  st.map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
+  if (isPlace(f)) st.map.jumpTo({ center: f.geometry.coordinates, zoom: Math.max(st.map.getZoom(), 11) });
+  else st.map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 0 });
   openPopup(at, featurePopup(f), from);
 }
 

@@ -80,16 +80,17 @@ export function toInputUtc(ms) {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
-export const INPUT_UTC_PATTERN = '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}';
+export const INPUT_UTC_PATTERN = '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?';
 
-/** The ISO time of a field written as toInputUtc writes it, or null if it is not one. */
+/** The ISO time of a field written as toInputUtc writes it (seconds too, if given), or
+ * null if it is not one. */
 export function fromInputUtc(v) {
-  const m = String(v).trim().match(/^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)$/);
+  const m = String(v).trim().match(/^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d))?$/);
   if (!m) return null;
-  const [y, mo, d, hh, mm] = m.slice(1).map(Number);
-  const ms = Date.UTC(y, mo - 1, d, hh, mm);
+  const [y, mo, d, hh, mm, ss = 0] = m.slice(1).map((x) => (x == null ? undefined : Number(x)));
+  const ms = Date.UTC(y, mo - 1, d, hh, mm, ss);
   const back = new Date(ms);
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || hh > 23 || mm > 59) return null;
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || hh > 23 || mm > 59 || ss > 59) return null;
   return back.toISOString();
 }
 
