@@ -249,7 +249,7 @@ function patrolDetail(p) {
       h('dt', t('force.patrol.unit')), h('dd', { dir: 'ltr' }, p.unit),
       h('dt', t('force.patrol.window')), h('dd', time(p.from, false), ' – ', time(p.until, false)),
       h('dt', t('force.patrol.along')), h('dd', p.line ? t('force.patrol.line', { id: p.line, name: nameOf(p.line) }) : p.area ? t('force.patrol.area', { id: p.area, name: nameOf(p.area) }) : t('force.patrol.ownRoute')),
-      h('dt', t('force.patrol.corridor')), h('dd', `${num(p.corridor_m)} m`),
+      h('dt', t('force.patrol.corridor')), h('dd', t('force.metres', { n: num(p.corridor_m) })),
       h('dt', t('force.patrol.observers')), h('dd', { dir: 'ltr' }, (p.observers || []).join(', ') || '—'),
       h('dt', t('force.patrol.announcedTo')), h('dd', { dir: 'ltr' }, (p.announced_to || []).join(', ') || '—'),
       h('dt', t('force.patrol.reportDue')), h('dd', time(p.report_due, false)),
@@ -347,6 +347,12 @@ export function declarationRows(d) {
   return rows;
 }
 
+/** The latest "as of" of a zone's declarations. */
+function asOf(rows, z) {
+  const at = rows.filter((r) => r.zone === z && r.as_of).map((r) => r.as_of).sort().pop();
+  return at ? h('span.muted', ' · ', t('force.declare.asOf'), ' ', time(at, false)) : null;
+}
+
 function declarationsSection(forms) {
   const F = force();
   if (F.missing.declarations) return section('force-declarations', t('force.declarations.title'), unavailable('declarations'));
@@ -356,10 +362,10 @@ function declarationsSection(forms) {
   return section('force-declarations', t('force.declarations.title'),
     forms.declare || null,
     rows.length ? zones.map((z) => h('div.table-wrap', h('table.gap-table.declarations', { dataset: { zone: z } },
-      h('caption', h('span', { dir: 'ltr' }, z), nameOf(z) !== z ? ` ${nameOf(z)}` : ''),
+      h('caption', h('span', { dir: 'ltr' }, z), nameOf(z) !== z ? ` ${nameOf(z)}` : '', asOf(rows, z)),
       h('thead', h('tr', [t('force.party'), t('force.category'), t('force.declarations.declared'), t('force.declarations.cap'), t('force.declarations.live'), t('force.declarations.inspected'), t('force.declarations.match')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', rows.filter((r) => r.zone === z).map((r) => h(`tr${r.mismatch ? '.mismatch' : ''}`, { dataset: { category: r.category, party: r.party || '', mismatch: String(r.mismatch), declared: String(r.declared ?? '') } },
-        h('td', { dir: 'ltr' }, r.party || ''), h('th', { scope: 'row' }, catName(r.category), r.as_of ? h('div.muted', time(r.as_of, false)) : null),
+        h('td', { dir: 'ltr' }, r.party || ''), h('th', { scope: 'row' }, catName(r.category)),
         h('td.n', n(r.declared)), h('td.n', n(r.cap)), h('td.n', n(r.live)), h('td.n', n(r.inspected)),
         h('td', r.mismatch ? h('strong.bad', `⚠ ${t('force.declarations.mismatch')}`) : h('span.ok', t('force.declarations.matches'))))))))) : h('p.empty#declarations-empty', t('force.declarations.none')));
 }

@@ -19,7 +19,9 @@ test('UTC fields: written and read back, nonsense refused', () => {
   assert.equal(toInputUtc(ms), '2026-12-02 13:05');
   assert.equal(fromInputUtc('2026-12-02 13:05'), '2026-12-02T13:05:00.000Z');
   assert.equal(fromInputUtc('2026-12-02T13:05'), '2026-12-02T13:05:00.000Z');
-  for (const bad of ['2026-02-30 10:00', '2026-12-02 24:10', '12/02/2026, 1:05 PM', '']) assert.equal(fromInputUtc(bad), null, bad);
+  // Seconds, where a time must be that precise (a patrol starting in a few seconds).
+  assert.equal(fromInputUtc('2026-12-02 13:05:42'), '2026-12-02T13:05:42.000Z');
+  for (const bad of ['2026-02-30 10:00', '2026-12-02 24:10', '2026-12-02 13:05:60', '2026-12-02 13:05:4', '12/02/2026, 1:05 PM', '']) assert.equal(fromInputUtc(bad), null, bad);
 });
 
 test('distances: sensible precision, never rounded up to their limit', () => {

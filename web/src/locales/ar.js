@@ -599,6 +599,7 @@ export default {
     count: 'العدد',
     show: 'اعرض على الخريطة',
     minutes: '{{n}} دقيقة',
+    metres: '{{n}} م',
     forms: {
       refused: 'رُفض: {{why}}',
     },

@@ -553,6 +553,7 @@ export default {
     count: 'Count',
     show: 'Show on map',
     minutes: '{{n}} min',
+    metres: '{{n}} m',
     forms: {
       refused: 'Refused: {{why}}',
     },
@@ -569,8 +570,8 @@ export default {
       unit: 'Unit',
       window: 'Window',
       along: 'Route',
-      line: 'along line {{id}} ({{name}})',
-      area: 'around zone {{id}} ({{name}})',
+      line: 'along {{id}} ({{name}})',
+      area: 'around {{id}} ({{name}})',
       ownRoute: 'its own route',
       corridor: 'Corridor',
       observers: 'Observers',

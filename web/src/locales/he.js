@@ -575,6 +575,7 @@ export default {
     count: 'מספר',
     show: 'הצג במפה',
     minutes: '{{n}} דק׳',
+    metres: '{{n}} מ׳',
     forms: {
       refused: 'נדחה: {{why}}',
     },

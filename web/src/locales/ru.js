@@ -575,6 +575,7 @@ export default {
     count: 'Число',
     show: 'Показать на карте',
     minutes: '{{n}} мин',
+    metres: '{{n}} м',
     forms: {
       refused: 'Отказано: {{why}}',
     },
