@@ -107,7 +107,7 @@ function taskForm(onDone) {
       return {
         title: t('force.task.confirmTitle', { unit: sent.unit }),
         text: t('force.task.confirmText', { parties: (sent.announce_to || parties().map((p) => p.id)).join(', ') }),
-        detail: `${sent.line ? t('force.task.alongLine') : t('force.task.aroundZone')} ${sent.line || sent.area}\n${utc(sent.from, false)} – ${utc(sent.until, false)}\n${t('force.task.corridor')} ${num(sent.corridor_m)} m`,
+        detail: `${sent.line ? t('force.task.alongLine') : t('force.task.aroundZone')} ${sent.line || sent.area}\n${utc(sent.from, false)} – ${utc(sent.until, false)}\n${t('force.patrol.corridor')}: ${t('force.metres', { n: num(sent.corridor_m) })}`,
         confirm: t('force.task.submit'),
       };
     },
