@@ -83,6 +83,11 @@ pub enum Problem {
         feature: String,
         problem: Box<FeatureProblem>,
     },
+    #[error("[operations] {key}: {range}")]
+    OperationsTerm {
+        key: &'static str,
+        range: &'static str,
+    },
     #[error("more than {max} vertices in all")]
     TooManyVerticesInAll { max: usize },
 }

@@ -226,6 +226,15 @@ pub struct Agreement {
     pub phases: Vec<Phase>,
     pub features: Vec<Feature>,
     pub rules: Vec<Rule>,
+    /// The separation force's terms (`[operations]`).
+    pub operations: OperationsTerms,
+}
+
+impl Agreement {
+    /// The separation force's terms (`[operations]`, each with its default).
+    pub fn operations(&self) -> &OperationsTerms {
+        &self.operations
+    }
 }
 
 /// An agreement error as text: the file, the line when known, and the message.
@@ -266,6 +275,9 @@ impl From<LoadError> for AgreementError {
 
 mod compare;
 mod load;
+mod operations;
+
+pub use operations::{FutureRoutes, OperationsTerms};
 
 pub use load::AgreementSource;
 

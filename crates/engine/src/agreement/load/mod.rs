@@ -23,6 +23,8 @@ struct Document {
     /// engine does not use them; the server's `policy` module reads and validates them.
     #[serde(default)]
     notices: Option<toml::Table>,
+    #[serde(default)]
+    operations: Option<Spanned<super::OperationsTerms>>,
 }
 
 #[derive(Deserialize)]
@@ -335,7 +337,20 @@ impl AgreementSource {
             rules.push(rule);
         }
 
+        let operations = match &self.doc.operations {
+            Some(spanned) => {
+                if let Some((key, range)) = spanned.get_ref().out_of_range() {
+                    return Err(self.error(
+                        Some(spanned.span().start),
+                        Problem::OperationsTerm { key, range },
+                    ));
+                }
+                spanned.get_ref().clone()
+            }
+            None => Default::default(),
+        };
         Ok(Agreement {
+            operations,
             id: id.clone(),
             title: header.title.clone(),
             version: *header.version.get_ref() as u32,
