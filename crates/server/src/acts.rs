@@ -18,12 +18,13 @@ use crate::access::{Audience, Principal};
 use crate::clock::Clock;
 use crate::incidents::IncidentDraft;
 use crate::notices::NoticeDraft;
+use crate::operations::patrols::{PatrolReportAct, PatrolTasking};
 use crate::refusal::{DomainResult, Refusal};
 use crate::talks::{CommentAct, DraftFiling, SignAct};
 
 /// The ledger kinds of the acts a party or monitor signs itself. The server never holds
 /// their private keys (spec/ledger.md), so each of these entries is the author's own.
-pub const ACT_KINDS: [&str; 9] = [
+pub const ACT_KINDS: [&str; 11] = [
     "notice/submitted",
     "notice/answered",
     "notice/withdrawn",
@@ -33,6 +34,8 @@ pub const ACT_KINDS: [&str; 9] = [
     "draft/filed",
     "draft/commented",
     "version/signed",
+    "patrol/tasked",
+    "patrol/reported",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +81,8 @@ pub enum Act {
     Draft(DraftFiling),
     Comment(CommentAct),
     Sign(SignAct),
+    PatrolTasking(PatrolTasking),
+    PatrolReport(PatrolReportAct),
 }
 
 impl Act {
@@ -97,6 +102,8 @@ impl Act {
             "draft/filed" => Act::Draft(read(kind, body)?),
             "draft/commented" => Act::Comment(read(kind, body)?),
             "version/signed" => Act::Sign(read(kind, body)?),
+            "patrol/tasked" => Act::PatrolTasking(read(kind, body)?),
+            "patrol/reported" => Act::PatrolReport(read(kind, body)?),
             _ => {
                 return Err(Refusal::invalid(format!(
                     "kind {kind:?}: one of {ACT_KINDS:?}"
@@ -113,6 +120,11 @@ pub struct Signing {
 }
 
 impl Signing {
+    /// Whether the actor's signed entry came with the act.
+    pub fn is_signed(&self) -> bool {
+        self.entry.is_some()
+    }
+
     /// No signature came with the act: the log key signs if the actor is the mediator;
     /// anyone else is answered 428 with the envelope to sign.
     pub fn log() -> Self {

@@ -47,6 +47,8 @@ pub struct Disclosure {
     principals: Vec<Principal>,
     /// For each separation rule (by id): its two parties, first and second.
     separation_parties: Vec<(String, [String; 2])>,
+    /// Who sees a patrol's route before it has run (the agreement's `[operations]`).
+    future_routes: truceline_engine::agreement::FutureRoutes,
 }
 
 impl Disclosure {
@@ -75,7 +77,12 @@ impl Disclosure {
             notices,
             principals,
             separation_parties,
+            future_routes: agreement.operations().future_routes,
         }
+    }
+
+    pub fn future_routes(&self) -> truceline_engine::agreement::FutureRoutes {
+        self.future_routes
     }
 
     pub fn policy(&self) -> &DisclosurePolicy {

@@ -36,6 +36,7 @@ pub mod incidents;
 pub mod live;
 pub mod mechanism;
 pub mod notices;
+pub mod operations;
 pub mod phases;
 pub mod policy;
 pub mod projection;

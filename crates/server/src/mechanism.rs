@@ -36,9 +36,18 @@ pub struct Mechanism {
     pub(crate) versions: Arc<crate::live::Versions>,
     /// Drafts built from their files, by hash.
     pub(crate) talks_built: crate::talks::service::Built,
+    /// The force's tracks, as the engine thread applied them.
+    pub(crate) tracks: Arc<crate::operations::tracks::PatrolTracks>,
     /// An impact over the recorded reports is being computed.
     pub(crate) impact_running: std::sync::atomic::AtomicBool,
     ops: Mutex<()>,
+}
+
+/// What the engine thread keeps that the domains read: the versions by the instant each
+/// enters into force, and the force's tracks.
+pub struct EngineViews {
+    pub versions: Arc<crate::live::Versions>,
+    pub tracks: Arc<crate::operations::tracks::PatrolTracks>,
 }
 
 impl Mechanism {
@@ -49,7 +58,7 @@ impl Mechanism {
         projector: Arc<Projector>,
         disclosure: Arc<Disclosure>,
         clock: Arc<dyn Clock>,
-        versions: Arc<crate::live::Versions>,
+        EngineViews { versions, tracks }: EngineViews,
     ) -> Mechanism {
         Mechanism {
             agreement,
@@ -59,6 +68,7 @@ impl Mechanism {
             disclosure,
             clock,
             versions,
+            tracks,
             talks_built: Default::default(),
             impact_running: Default::default(),
             ops: Mutex::new(()),
@@ -146,6 +156,8 @@ impl Mechanism {
             Act::Draft(f) => self.file_draft(who, f, signing),
             Act::Comment(c) => self.comment_draft(who, c, signing),
             Act::Sign(s) => self.sign_version(who, &s.draft, signing),
+            Act::PatrolTasking(t) => self.task_patrol(who, t, signing),
+            Act::PatrolReport(r) => self.report_patrol(who, r, signing),
         }
     }
 }

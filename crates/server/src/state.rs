@@ -172,6 +172,10 @@ impl AppState {
             Arc::clone(&config.clock),
         ));
         let tracker = Arc::new(crate::console::Tracker::default());
+        let tracks = Arc::new(crate::operations::tracks::PatrolTracks::new(
+            &agreement,
+            f64::from(agreement.operations().coverage_corridor_m),
+        ));
         let starting_files = config
             .agreement_files
             .as_ref()
@@ -197,6 +201,7 @@ impl AppState {
                 disclosure: Arc::clone(&disclosure),
             },
             Arc::clone(&tracker),
+            Arc::clone(&tracks),
             Arc::clone(&config.clock),
         )
         .map_err(|err| {
@@ -265,7 +270,10 @@ impl AppState {
             Arc::clone(&projector),
             Arc::clone(&disclosure),
             Arc::clone(&config.clock),
-            Arc::clone(live.versions()),
+            crate::mechanism::EngineViews {
+                versions: Arc::clone(live.versions()),
+                tracks,
+            },
         ));
         mech.recover_unchecked_notices()
             .map_err(|err| e("recording the checks a crash lost", &err))?;
@@ -340,14 +348,18 @@ fn secure_data_dir(dir: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Checks notice deadlines once a second (of real time).
+/// Checks notice and operations deadlines once a second (of real time).
 pub fn start_ticker(state: Arc<AppState>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             interval.tick().await;
             let s = Arc::clone(&state);
-            let _ = tokio::task::spawn_blocking(move || s.mech.tick()).await;
+            let _ = tokio::task::spawn_blocking(move || {
+                s.mech.tick();
+                s.mech.tick_operations();
+            })
+            .await;
         }
     });
 }

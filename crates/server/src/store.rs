@@ -38,6 +38,8 @@ pub enum DocKind {
     Draft,
     /// The talks' signatures and versions, in one document.
     Talks,
+    /// The force's records, keyed `"<table>/<id>"` ([`crate::operations::Table`]).
+    Operation,
 }
 
 impl DocKind {
@@ -48,6 +50,7 @@ impl DocKind {
             DocKind::Webhook => "webhooks",
             DocKind::Draft => "drafts",
             DocKind::Talks => "talks",
+            DocKind::Operation => "operations",
         }
     }
 }
@@ -71,6 +74,8 @@ pub trait Store: Send + Sync {
     fn last_feed_source(&self) -> Result<u64, StoreError>;
     /// Every document of a kind, in id order.
     fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError>;
+    /// Every document of a kind with its id, in id order.
+    fn keyed_docs(&self, kind: DocKind) -> Result<Vec<(String, String)>, StoreError>;
     fn append_feed(&self, items: &[std::sync::Arc<FeedItem>]) -> Result<(), StoreError>;
     /// Items with id > `after`, at most `limit`, in id order.
     fn feed_after(&self, after: u64, limit: usize) -> Result<Vec<FeedItem>, StoreError>;
@@ -88,6 +93,7 @@ CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS drafts (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS talks (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hook_cursors (hook TEXT PRIMARY KEY, delivered INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS projection (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
@@ -234,7 +240,7 @@ impl Store for SqliteStore {
 
     fn clear_projection(&self) -> Result<(), StoreError> {
         self.w().execute_batch(
-            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM webhooks; DELETE FROM drafts; DELETE FROM talks; DELETE FROM projection; COMMIT;",
+            "BEGIN; DELETE FROM notices; DELETE FROM incidents; DELETE FROM webhooks; DELETE FROM drafts; DELETE FROM talks; DELETE FROM operations; DELETE FROM projection; COMMIT;",
         )?;
         Ok(())
     }
@@ -265,6 +271,14 @@ impl Store for SqliteStore {
         let conn = self.r();
         let mut stmt = conn.prepare(&format!("SELECT doc FROM {} ORDER BY id", kind.table()))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn keyed_docs(&self, kind: DocKind) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.r();
+        let mut stmt =
+            conn.prepare(&format!("SELECT id, doc FROM {} ORDER BY id", kind.table()))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

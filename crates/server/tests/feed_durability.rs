@@ -45,6 +45,9 @@ impl Store for Gated {
     fn docs(&self, kind: DocKind) -> Result<Vec<String>, StoreError> {
         self.inner.docs(kind)
     }
+    fn keyed_docs(&self, kind: DocKind) -> Result<Vec<(String, String)>, StoreError> {
+        self.inner.keyed_docs(kind)
+    }
     fn projection_next(&self) -> Result<u64, StoreError> {
         self.inner.projection_next()
     }

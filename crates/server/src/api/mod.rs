@@ -135,6 +135,7 @@ pub mod feed;
 pub mod incidents;
 pub mod ledger;
 pub mod notices;
+pub mod patrols;
 pub mod phases;
 pub mod reports;
 pub mod summary;
@@ -163,6 +164,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(ledger::router())
         .merge(talks::router())
         .merge(phases::router())
+        .merge(patrols::router())
         .fallback(|| async { ApiError::not_found("no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(crate::error::as_problem))

@@ -18,6 +18,7 @@ pub use prepare::{prepare, Prepared};
 pub use restore::{RestoreError, Restored, BATCH_KIND, CERTIFIED_KIND, COUNTERSIGNED_KIND};
 pub use versions::{Schedule, Scheduled, Versions};
 
+use crate::operations::tracks::PatrolTracks;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -141,6 +142,7 @@ impl Live {
         sha256: String,
         outlets: Outlets,
         tracker: Arc<Tracker>,
+        tracks: Arc<PatrolTracks>,
         clock: Arc<dyn crate::clock::Clock>,
     ) -> Result<(Live, Restored), RestoreError> {
         let classifier = Arc::new(Classifier::new(agreement));
@@ -153,6 +155,7 @@ impl Live {
             engine,
             outlets,
             tracker,
+            tracks,
             clock,
             batch: 0,
             first_report_t: None,
@@ -233,6 +236,8 @@ struct Worker {
     engine: Engine,
     outlets: Outlets,
     tracker: Arc<Tracker>,
+    /// The force's tracks, for the patrols it follows.
+    tracks: Arc<PatrolTracks>,
     clock: Arc<dyn crate::clock::Clock>,
     batch: u64,
     first_report_t: Option<Timestamp>,
@@ -396,6 +401,7 @@ impl Worker {
         // The console's tracker after the events: they are on their way to the feed's
         // writer already, and the map's positions can wait for this.
         self.tracker.observe(p.reports());
+        self.tracks.observe(p.reports());
         Ok(Applied {
             batch: self.batch,
             count: p.reports.len(),

@@ -306,6 +306,7 @@ impl Worker {
                         last_item = items.last().map(|i| i.id).or(last_item);
                     }
                     self.tracker.observe(p.reports());
+                    self.tracks.observe(p.reports());
                     restored.batches += 1;
                     restored.reports += p.len() as u64;
                     Ok(())

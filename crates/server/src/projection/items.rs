@@ -47,6 +47,12 @@ impl Projector {
                 .map(|(a, v)| item("draft", (a, json!({"note": note, "draft": v}))))
                 .collect()
             }
+            Change::Operation { key, note } => {
+                crate::operations::items::items(&book.operations, d, key, note, time_ms)
+                    .into_iter()
+                    .map(|(kind, a, v)| item(kind, (a, v)))
+                    .collect()
+            }
             Change::Phase { phase } => book
                 .certified
                 .iter()

@@ -70,6 +70,12 @@ pub enum Change {
     Version {
         sha256: String,
     },
+    /// One of the force's records made or changed: `key` is `"<table>/<id>"`
+    /// ([`crate::operations::Table`]).
+    Operation {
+        key: String,
+        note: &'static str,
+    },
     /// A phase certified complete: public.
     Phase {
         phase: String,
@@ -91,6 +97,16 @@ pub struct Context {
     /// Rule id -> the parties its events are about, when the rule says (caps, separations).
     rule_parties: HashMap<String, Vec<String>>,
     separations: HashMap<String, [String; 2]>,
+    /// The parties (role party), in the agreement's order.
+    parties: Vec<String>,
+    /// The operations terms of the starting agreement, for the force's records.
+    pub operations: OperationsContext,
+}
+
+/// What the force's projections need of the agreement's `[operations]` terms.
+#[derive(Debug, Clone)]
+pub struct OperationsContext {
+    pub patrol_report_due_minutes: i64,
 }
 
 impl Context {
@@ -124,7 +140,24 @@ impl Context {
                 .collect(),
             rule_parties,
             separations,
+            parties: agreement
+                .parties
+                .iter()
+                .filter(|p| p.role == Role::Party)
+                .map(|p| p.id.clone())
+                .collect(),
+            operations: {
+                let t = agreement.operations();
+                OperationsContext {
+                    patrol_report_due_minutes: i64::from(t.patrol_report_due_minutes),
+                }
+            },
         }
+    }
+
+    /// The parties (role party), in the agreement's order.
+    pub fn parties(&self) -> &[String] {
+        &self.parties
     }
 
     pub fn role(&self, id: &str) -> Option<Role> {
@@ -157,6 +190,7 @@ pub struct Book {
     pub incidents: Incidents,
     pub hooks: crate::webhooks::Registry,
     pub talks: crate::talks::Talks,
+    pub operations: crate::operations::Operations,
     /// Phases certified complete, in ledger order.
     pub certified: Vec<crate::phases::Certification>,
     /// The first ledger index not applied.
@@ -329,6 +363,8 @@ impl Projector {
             crate::webhooks::projection::apply(&mut book.hooks, index, entry, &self.ctx)
         } else if kind.starts_with("phase/") {
             crate::phases::projection::apply(&mut book.certified, index, entry, &self.ctx)
+        } else if crate::operations::projection::handles(kind) {
+            crate::operations::projection::apply(&mut book.operations, index, entry, &self.ctx)
         } else if kind.starts_with("draft/") || kind.starts_with("version/") {
             crate::talks::projection::apply(&mut book.talks, index, entry, &self.ctx)
         } else {

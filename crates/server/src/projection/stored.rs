@@ -56,6 +56,14 @@ impl Book {
                 })?;
             book.talks.drafts.insert(d.id.clone(), d);
         }
+        for (key, doc) in store.keyed_docs(DocKind::Operation)? {
+            book.operations
+                .load(&key, &doc)
+                .map_err(|why| ProjectionError::BadDocument {
+                    kind: "operations",
+                    why: format!("{key}: {why}"),
+                })?;
+        }
         if let Some(doc) = store.docs(DocKind::Talks)?.into_iter().next() {
             let t: TalksDoc =
                 serde_json::from_str(&doc).map_err(|e| ProjectionError::BadDocument {
@@ -75,6 +83,7 @@ impl Book {
         let mut incidents: BTreeMap<&str, ()> = BTreeMap::new();
         let mut hooks: BTreeMap<&str, ()> = BTreeMap::new();
         let mut drafts: BTreeMap<&str, ()> = BTreeMap::new();
+        let mut operations: BTreeMap<&str, ()> = BTreeMap::new();
         let mut talks = false;
         for changes in applied {
             for c in changes {
@@ -91,6 +100,9 @@ impl Book {
                     Change::Draft { id, .. } => {
                         drafts.insert(id, ());
                         talks = true;
+                    }
+                    Change::Operation { key, .. } => {
+                        operations.insert(key, ());
                     }
                     Change::Version { .. } | Change::Phase { .. } => talks = true,
                     Change::Escalation { .. } | Change::Events { .. } => {}
@@ -132,6 +144,11 @@ impl Book {
                     d.id.clone(),
                     serde_json::to_string(d).unwrap_or_default(),
                 ));
+            }
+        }
+        for key in operations.keys() {
+            if let Some(doc) = self.operations.document(key) {
+                out.push((DocKind::Operation, (*key).to_owned(), doc));
             }
         }
         if talks {
