@@ -7,6 +7,7 @@ mod draft;
 mod exit;
 mod ledger_cli;
 mod load;
+mod patrol;
 mod replay;
 mod serve;
 
@@ -35,6 +36,9 @@ enum Command {
     /// over recorded reports.
     #[command(subcommand)]
     Draft(draft::Command),
+    /// The separation force's figures, offline: a patrol's coverage of its route.
+    #[command(subcommand)]
+    Patrol(patrol::Command),
     /// Run the mechanism server on the bundled example with keys for everyone and its
     /// reports replayed in accelerated time (`--offline`: replay and print the findings).
     Demo(serve::DemoArgs),
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Check(args) => check::run(args),
         Command::Draft(cmd) => draft::run(cmd),
+        Command::Patrol(cmd) => patrol::run(cmd),
         Command::Demo(args) => serve::demo(args),
         Command::Serve(args) => serve::run(args),
         Command::Keys(cmd) => ledger_cli::keys(cmd),
