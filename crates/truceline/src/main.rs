@@ -3,6 +3,7 @@
 
 mod certifications;
 mod check;
+mod demo_force;
 mod draft;
 mod exit;
 mod ledger_cli;

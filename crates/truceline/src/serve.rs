@@ -389,7 +389,10 @@ async fn replay(
             id: p.id.clone(),
             role: p.role,
         });
-    let tracks = EXAMPLE_TRACKS;
+    let mut patrols = crate::demo_force::task_patrols(state, &med)?;
+    println!("Patrols tasked on lines A and B: {}", patrols.join(", "));
+    let tracks =
+        &crate::demo_force::tracks_with_patrols(EXAMPLE_TRACKS, &state.agreement, &monitor.id)[..];
     let mut start = 0;
     let mut sent = 0usize;
     while start < tracks.len() {
@@ -419,6 +422,7 @@ async fn replay(
             }
             start = end;
         }
+        crate::demo_force::report_ended(state, &monitor, &mut patrols, &signed)?;
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     println!("Replayed {sent} reports.");
