@@ -216,8 +216,10 @@ async fn a_late_report_is_flagged_overdue_and_a_restart_keeps_track_and_flag() {
     {
         let server = serve_opened(open_at(dir.path(), "", &[])).await;
         let (ru, mp) = (server.login("RU").await, server.login("RU-MP").await);
-        let (s, p) = ru.post("/v1/patrols", tasking(120, 180)).await;
+        // The force's commander tasks it: its own signed act.
+        let (s, p) = mp.act("/v1/patrols", tasking(120, 180)).await;
         assert_eq!(s, 201, "{p}");
+        assert_eq!(p["tasked_by"], "RU-MP");
         id = p["id"].as_str().unwrap().to_owned();
         let route = line_a();
         let mut lines = String::new();

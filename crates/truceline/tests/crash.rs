@@ -35,6 +35,7 @@ struct Acknowledged {
     incidents: BTreeMap<String, String>,
     /// Draft id -> title.
     drafts: BTreeMap<String, String>,
+    patrols: BTreeMap<String, String>,
     batches: Vec<u64>,
     /// Every batch body posted, acknowledged or not, by its hex SHA-256: a batch in flight
     /// at the kill may be in the ledger all the same.
@@ -69,6 +70,9 @@ async fn load(
         return;
     };
     let Ok(mp) = Client::login(&server_base, "RU-MP").await else {
+        return;
+    };
+    let Ok(ru) = Client::login(&server_base, "RU").await else {
         return;
     };
     let done = || {
@@ -193,7 +197,30 @@ async fn load(
             }
         }
     };
-    tokio::join!(reporter, notifier, incidents, drafter);
+    // The mediator tasks patrols of the force (the monitor's own acts are its incident
+    // reports above: one author's acts are sequenced), two hours ahead (the agreement's
+    // notice is an hour).
+    let tasker = async {
+        let mut n = 0u64;
+        loop {
+            n += 1;
+            let purpose = format!("round {round} patrol {n}");
+            let from = now_ms() + 2 * 3_600_000;
+            let body = json!({"unit": format!("RU-MP-PAT-{n}"), "line": "line-a",
+                "from": rfc3339(from), "until": rfc3339(from + 3_600_000), "purpose": purpose});
+            match ru.act("/v1/patrols", &body).await {
+                Ok((201, r)) => {
+                    let id = r["id"].as_str().unwrap().to_owned();
+                    let old = acked.lock().unwrap().patrols.insert(id.clone(), purpose);
+                    assert!(old.is_none(), "patrol id {id} was given twice");
+                    done();
+                }
+                Ok((s, b)) => panic!("a patrol was refused: {s} {b}"),
+                Err(_) => return,
+            }
+        }
+    };
+    tokio::join!(reporter, notifier, incidents, drafter, tasker);
 }
 
 const EXAMPLE_AGREEMENT: &str = include_str!("../../../examples/golan-illustrative/agreement.toml");
@@ -224,6 +251,15 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
             .get(id)
             .unwrap_or_else(|| panic!("acknowledged draft {id} is lost"));
         assert_eq!(d["title"], title.as_str(), "{id}");
+    }
+    let (s, patrols) = ru.get("/v1/patrols").await.unwrap();
+    assert_eq!(s, 200);
+    let patrols = by_id(&patrols);
+    for (id, purpose) in &acked.patrols {
+        let p = patrols
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged patrol {id} is lost"));
+        assert_eq!(p["purpose"], purpose.as_str(), "{id}");
     }
     for (id, description) in &acked.notices {
         let n = notices
@@ -266,6 +302,10 @@ async fn check(server: &Server, acked: &Acknowledged, named: &mut BTreeMap<Strin
             "notice/submitted" => assert!(
                 notices.contains_key(&format!("N-{index:06}")),
                 "entry {index} (notice/submitted) has no notice in the API"
+            ),
+            "patrol/tasked" => assert!(
+                patrols.contains_key(&format!("P-{index:06}")),
+                "entry {index} (patrol/tasked) has no patrol in the API"
             ),
             "draft/filed" => assert!(
                 drafts.contains_key(&format!("D-{index:06}")),
