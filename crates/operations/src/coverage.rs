@@ -63,9 +63,9 @@ impl Coverage {
 
 /// The coverage of `task` by `track` (the unit's reports in `t` order; those outside the
 /// window are skipped), indexed: each arc looks only at the samples near it.
-pub fn coverage(task: &PatrolTask, _samples: &RouteSamples, track: &[Fix]) -> Coverage {
+pub fn coverage(task: &PatrolTask, samples: &RouteSamples, track: &[Fix]) -> Coverage {
     let start = track.partition_point(|f| f.t < task.from);
-    let mut live = LiveCoverage::new(task);
+    let mut live = LiveCoverage::with_samples(task, samples.clone());
     for f in &track[start..] {
         if f.t >= task.until {
             break;

@@ -48,7 +48,11 @@ pub struct LiveCoverage {
 
 impl LiveCoverage {
     pub fn new(task: &PatrolTask) -> LiveCoverage {
-        let samples = RouteSamples::new(&task.route);
+        LiveCoverage::with_samples(task, RouteSamples::new(&task.route))
+    }
+
+    /// As [`LiveCoverage::new`], with the route's samples already taken.
+    pub fn with_samples(task: &PatrolTask, samples: RouteSamples) -> LiveCoverage {
         let grid = SampleGrid::new(samples.positions(), task.corridor_m);
         LiveCoverage {
             covered: vec![false; samples.len()],

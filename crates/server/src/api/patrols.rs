@@ -82,14 +82,14 @@ struct CoverageQuery {
 /// stretches patrolled over the last `days` (1 by default, at most 31).
 async fn coverage(
     State(s): S,
-    _who: Principal,
+    who: Principal,
     Query(q): Query<CoverageQuery>,
 ) -> ApiResult<Json<Value>> {
     let days = q.days.unwrap_or(1);
     if !(1..=31).contains(&days) {
         return Err(ApiError::bad_request("days: 1 to 31"));
     }
-    blocking(move || Ok::<_, crate::refusal::Refusal>(s.mech.coverage_layer(days)))
+    blocking(move || s.mech.coverage_layer(&who, days))
         .await
         .map(Json)
 }

@@ -7,6 +7,7 @@
 //!   `future_routes` is `announced`; and the report once made. Never the track: a
 //!   party sees no unit of another principal.
 //! - Observers see no patrol.
+//! - Everyone sees the period coverage of the lines and zone edges.
 
 use serde_json::{json, Value};
 use truceline_engine::agreement::{FutureRoutes, Role};
@@ -19,6 +20,16 @@ impl Disclosure {
     /// Whether `who` sees the force's tracks and every record of the force whole.
     pub fn sees_force_tracks(who: &Principal) -> bool {
         matches!(who.role, Role::Mediator | Role::Monitor)
+    }
+
+    /// Whether `who` sees the period coverage of lines and zone edges: every principal,
+    /// since it tells where the force has been (shares and stretches of the agreement's
+    /// own lines), never a unit or a position of anyone's.
+    pub fn sees_coverage(&self, who: &Principal) -> bool {
+        matches!(
+            who.role,
+            Role::Mediator | Role::Monitor | Role::Party | Role::Observer
+        )
     }
 
     /// What `who` sees of patrol `p` at `now_ms`, or `None` if it may not see it.

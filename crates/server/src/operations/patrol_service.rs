@@ -434,7 +434,12 @@ impl Mechanism {
 
     /// Each line's and zone's share patrolled over the last day and week, and the
     /// stretches patrolled in the last `days`, as GeoJSON for the map's layer.
-    pub fn coverage_layer(&self, days: i64) -> Value {
+    pub fn coverage_layer(&self, who: &Principal, days: i64) -> DomainResult<Value> {
+        if !self.disclosure.sees_coverage(who) {
+            return Err(Refusal::forbidden(
+                "the coverage of lines is not yours to see",
+            ));
+        }
         let now = Timestamp(self.clock.now_ms() * 1_000_000);
         let since = Timestamp(now.0 - days * 86_400 * 1_000_000_000);
         let features: Vec<Value> = self
@@ -447,11 +452,11 @@ impl Mechanism {
                        "geometry": {"type": "MultiLineString", "coordinates": paths}})
             })
             .collect();
-        json!({
+        Ok(json!({
             "as_of": now.to_string(),
             "days": days,
             "shares": self.tracks.edge_shares(now),
             "covered": {"type": "FeatureCollection", "features": features},
-        })
+        }))
     }
 }
